@@ -1,0 +1,191 @@
+//! The template engine (minijinja) with our locale-aware filters, and the
+//! variables every answer template may use.
+
+use chrono::NaiveDate;
+use minijinja::value::Kwargs;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
+use serde::Serialize;
+
+use super::format;
+use crate::locale::LocaleConfig;
+
+/// The variables an answer template can use. Templates are rendered in
+/// strict mode, so a template naming anything else fails validation at load.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerVars {
+    /// Product named in the message, if any.
+    pub product: Option<String>,
+    /// Subscription id named in the message, if any.
+    pub subscription_id: Option<String>,
+    /// Today's date (ISO 8601); use `{{ today | date }}`.
+    pub today: String,
+    /// Days a cancelled subscription stays disabled before deletion.
+    pub disabled_days: u32,
+    /// Date a subscription cancelled today would be deleted (ISO 8601).
+    pub disabled_until: String,
+    /// Days after cancellation by which data is deleted at the latest.
+    pub retention_days: u32,
+    /// Seat count above which cancellation needs support.
+    pub seat_limit: u32,
+    /// Choices offered when a message matched several intents.
+    pub choices: Vec<Choice>,
+}
+
+/// One numbered choice.
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    /// 1-based number the user can answer with.
+    pub number: usize,
+    /// Intent name.
+    pub intent: String,
+    /// Localized label (the title of the intent's answer).
+    pub label: String,
+}
+
+impl AnswerVars {
+    /// Variables for `today` with the default lifecycle policy figures.
+    pub fn for_date(today: NaiveDate) -> AnswerVars {
+        let disabled_days = 90;
+        AnswerVars {
+            product: None,
+            subscription_id: None,
+            today: today.to_string(),
+            disabled_days,
+            disabled_until: (today + chrono::Days::new(u64::from(disabled_days))).to_string(),
+            retention_days: 180,
+            seat_limit: 25,
+            choices: Vec::new(),
+        }
+    }
+
+    /// Sample values used to validate every template at load: every field
+    /// set, so both branches of `{% if product %}` style tests are exercised
+    /// by the `Some` side while strict mode still catches unknown names.
+    pub fn sample() -> AnswerVars {
+        let mut vars =
+            AnswerVars::for_date(NaiveDate::from_ymd_opt(2027, 2, 24).unwrap_or_default());
+        vars.product = Some("Microsoft 365 Business Standard".into());
+        vars.subscription_id = Some("SUB-1".into());
+        vars.choices = vec![
+            Choice {
+                number: 1,
+                intent: "cancel".into(),
+                label: "Cancel".into(),
+            },
+            Choice {
+                number: 2,
+                intent: "refund".into(),
+                label: "Refund".into(),
+            },
+        ];
+        vars
+    }
+}
+
+/// minijinja environment holding every template as `<locale>/<key>`.
+#[derive(Debug)]
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl Renderer {
+    /// A renderer with the filters `date`, `number`, `money` and `plural`.
+    pub fn new(locales: LocaleConfig) -> Renderer {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Answers are markdown, not HTML.
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        let date_locales = locales.clone();
+        env.add_filter(
+            "date",
+            move |state: &State, value: String| -> Result<String, Error> {
+                let tag = locale_of(state);
+                let date = parse_date(&value)?;
+                let pattern = date_locales
+                    .info(&tag)
+                    .map_or("%Y-%m-%d", |i| i.date_long.as_str());
+                Ok(format::format_date(date, pattern, &tag))
+            },
+        );
+        env.add_filter("number", |state: &State, value: f64| -> String {
+            let decimals = if value.fract() == 0.0 { 0 } else { 2 };
+            format::format_number(value, decimals, &locale_of(state))
+        });
+        env.add_filter(
+            "money",
+            |state: &State, minor: i64, currency: String, exponent: Option<u32>| -> String {
+                format::format_money(minor, &currency, exponent.unwrap_or(2), &locale_of(state))
+            },
+        );
+        env.add_filter(
+            "plural",
+            |state: &State, n: f64, forms: Kwargs| -> Result<String, Error> {
+                let tag = locale_of(state);
+                let category = format::plural_category(n, &tag);
+                let form: String = match forms.get::<Option<String>>(category)? {
+                    Some(f) => f,
+                    None => forms.get::<String>("other").map_err(|_| {
+                        Error::new(ErrorKind::MissingArgument, "plural() needs an `other` form")
+                    })?,
+                };
+                // Accept every category name so a template can list forms
+                // for all languages without tripping unused-argument checks.
+                for name in ["zero", "one", "two", "few", "many", "other"] {
+                    let _ = forms.get::<Option<String>>(name);
+                }
+                forms.assert_all_used()?;
+                let decimals = if n.fract() == 0.0 { 0 } else { 2 };
+                Ok(form.replace('#', &format::format_number(n, decimals, &tag)))
+            },
+        );
+        Renderer { env }
+    }
+
+    /// Adds a template; the error says where its syntax is wrong.
+    pub fn add(&mut self, locale: &str, key: &str, source: &str) -> Result<(), String> {
+        self.env
+            .add_template_owned(format!("{locale}/{key}"), source.to_owned())
+            .map_err(|e| describe(&e))
+    }
+
+    /// Renders `<locale>/<key>` with `vars` and `locale` in scope.
+    pub fn render(&self, locale: &str, key: &str, vars: &AnswerVars) -> Result<String, String> {
+        let template = self
+            .env
+            .get_template(&format!("{locale}/{key}"))
+            .map_err(|e| describe(&e))?;
+        let ctx =
+            minijinja::context! { locale => locale, ..Value::from(minijinja::value::Serde(vars)) };
+        template
+            .render(ctx)
+            .map(|s| s.trim().to_owned())
+            .map_err(|e| describe(&e))
+    }
+}
+
+fn locale_of(state: &State) -> String {
+    state
+        .lookup("locale")
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn parse_date(value: &str) -> Result<NaiveDate, Error> {
+    let head = value.get(..10).unwrap_or(value);
+    NaiveDate::parse_from_str(head, "%Y-%m-%d").map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("date filter needs an ISO 8601 date, got {value:?}"),
+        )
+    })
+}
+
+fn describe(e: &Error) -> String {
+    match e.line() {
+        Some(line) => format!(
+            "line {line}: {}",
+            e.detail().unwrap_or(&e.kind().to_string())
+        ),
+        None => e.to_string(),
+    }
+}

@@ -1,0 +1,112 @@
+//! `chat`: an interactive conversation on stdin/stdout, the default command.
+//!
+//! Answers go to stdout and everything else (banner, prompts, reload notes)
+//! to stderr, so `echo "…" | supportbot` prints just the answer.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::{cli_inbound, runtime};
+use crate::knowledge::Knowledge;
+use crate::model::Message;
+use crate::source::Origin;
+use crate::{Bot, Reply};
+
+const BANNER: &str = "supportbot: ask how to cancel a subscription, get a refund or close an account \
+(English or Norwegian).\nCommands: /help, /why (explain the last answer), /locale TAG, /reload, /quit.";
+
+/// Runs the conversation until end of input or `/quit`.
+pub fn run(
+    knowledge: Knowledge,
+    origin: Origin,
+    locale: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let bot = Bot::new(knowledge);
+    runtime()?.block_on(converse(&bot, &origin, locale))
+}
+
+async fn converse(
+    bot: &Bot,
+    origin: &Origin,
+    mut locale: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let interactive = std::io::stdin().is_terminal();
+    if interactive {
+        eprintln!("{BANNER}");
+    }
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut sequence = 0u64;
+    loop {
+        if interactive {
+            eprint!("> ");
+            let _ = std::io::stderr().flush();
+        }
+        let line = match lines.next_line().await {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                eprintln!("That line is not UTF-8 text; please type it again.");
+                continue;
+            }
+            Err(e) => return Err(e).context("reading stdin"),
+        };
+        let text = line.trim();
+        if text.is_empty() {
+            continue;
+        }
+        sequence += 1;
+        let mut inbound = cli_inbound(text, locale.as_deref(), sequence);
+        match text
+            .split_once(' ')
+            .map_or((text, ""), |(c, r)| (c, r.trim()))
+        {
+            ("/quit" | "/exit", _) => break,
+            ("/reload", _) => {
+                match bot.reload(origin) {
+                    Ok(r) => eprintln!(
+                        "Reloaded {origin}: {} rules, {} locales.",
+                        r.rules, r.locales
+                    ),
+                    Err(e) => eprintln!("Reload failed; still using the previous rules.\n{e}"),
+                }
+                continue;
+            }
+            ("/locale", tag) => {
+                locale = (!tag.is_empty()).then(|| tag.to_owned());
+                eprintln!(
+                    "Reply locale: {}",
+                    locale.as_deref().unwrap_or("detect from message")
+                );
+                continue;
+            }
+            ("/help", topic) => {
+                inbound.message = Message::Help {
+                    topic: (!topic.is_empty()).then(|| topic.to_owned()),
+                };
+            }
+            ("/why", _) => inbound.message = Message::Why,
+            _ => {}
+        }
+        let reply = bot.handle(inbound).await;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}\n", plain(&reply))?;
+        out.flush()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A reply as terminal text: title, body, and numbered choices.
+pub fn plain(reply: &Reply) -> String {
+    let mut out = String::new();
+    if let Some(title) = &reply.title {
+        if reply.choices.is_empty() {
+            out.push_str(title);
+            out.push_str("\n\n");
+        }
+    }
+    out.push_str(reply.markdown.trim_end());
+    out
+}

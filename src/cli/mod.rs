@@ -1,0 +1,197 @@
+//! The command-line interface: the local transport (`chat`, `ask`) and the
+//! tools around the rules (`classify`, `explain`, `eval`, `intents check`).
+//!
+//! The names here are a contract that tests and outside tooling rely on
+//! (see `docs/architecture.md`): extend, never rename.
+
+mod chat;
+mod check;
+mod eval;
+mod oneshot;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args as ClapArgs, Parser, Subcommand};
+
+use crate::config::{Overrides, Settings};
+use crate::knowledge::Knowledge;
+use crate::model::{Identity, Inbound, Message};
+
+/// supportbot: answers cancel / refund / close-account questions in chat.
+#[derive(Debug, Parser)]
+#[command(name = "supportbot", version, about, long_about = None)]
+pub struct Args {
+    /// Data directory (database, imported articles).
+    #[arg(long, global = true, env = "SUPPORTBOT_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Config file (TOML); keep it outside the repository, it may hold secrets.
+    #[arg(long, global = true, env = "SUPPORTBOT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Load rules, locales and answers from DIR instead of the embedded defaults.
+    #[arg(
+        long,
+        global = true,
+        env = "SUPPORTBOT_INTENTS_DIR",
+        value_name = "DIR"
+    )]
+    pub intents: Option<PathBuf>,
+    /// HTTP listen address for `serve`.
+    #[arg(
+        long,
+        global = true,
+        env = "SUPPORTBOT_HTTP_ADDR",
+        value_name = "ADDR",
+        hide = true
+    )]
+    pub http_addr: Option<String>,
+    /// What to do; `chat` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Talk to the bot on stdin/stdout (the default).
+    Chat(LocaleArg),
+    /// Answer one message.
+    Ask(AskArgs),
+    /// Classify messages read one per line from stdin; one result line each.
+    Classify(ClassifyArgs),
+    /// Show which rules fired or were vetoed, with spans and the locale chain.
+    Explain(AskArgs),
+    /// Score the rules on a labelled TSV file (columns text, label, lang; header row).
+    Eval(EvalArgs),
+    /// Work with rule files.
+    #[command(subcommand)]
+    Intents(IntentsCommand),
+}
+
+/// `--locale`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct LocaleArg {
+    /// Reply locale as the platform would send it (`nb-NO`, `no`, `en-GB`, …);
+    /// detected from the message when omitted.
+    #[arg(long, value_name = "TAG")]
+    pub locale: Option<String>,
+}
+
+/// Arguments of `ask` and `explain`.
+#[derive(Debug, ClapArgs)]
+pub struct AskArgs {
+    #[command(flatten)]
+    pub locale: LocaleArg,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// The message (several words are joined with spaces).
+    #[arg(required = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+}
+
+/// Arguments of `classify`.
+#[derive(Debug, ClapArgs)]
+pub struct ClassifyArgs {
+    #[command(flatten)]
+    pub locale: LocaleArg,
+    /// Print one JSON object per line instead of `intent<TAB>locale`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `eval`.
+#[derive(Debug, ClapArgs)]
+pub struct EvalArgs {
+    /// Also print the figures as one JSON object on the last line.
+    #[arg(long)]
+    pub json: bool,
+    /// Labelled file, e.g. ../shared/eval/dev.tsv.
+    #[arg(value_name = "FILE.tsv")]
+    pub file: PathBuf,
+}
+
+/// `intents …`.
+#[derive(Debug, Subcommand)]
+pub enum IntentsCommand {
+    /// Validate rule files, run their examples, render every template and
+    /// report translations that fall back to another locale.
+    Check {
+        /// Directory to check (default: --intents, else the embedded rules).
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Sets up logging to stderr; `SUPPORTBOT_LOG` (or `RUST_LOG`) filters it.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SUPPORTBOT_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs the parsed command line.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(
+        args.config.as_deref(),
+        Overrides {
+            data_dir: args.data_dir.clone(),
+            http_addr: args.http_addr.clone(),
+            intents_dir: args.intents.clone(),
+        },
+    )?;
+    match args
+        .command
+        .unwrap_or(Command::Chat(LocaleArg { locale: None }))
+    {
+        Command::Intents(IntentsCommand::Check { dir }) => {
+            let origin = match dir {
+                Some(d) => crate::source::Origin::Dir(d),
+                None => settings.origin(),
+            };
+            Ok(check::run(&origin))
+        }
+        command => {
+            let knowledge = load_knowledge(&settings)?;
+            match command {
+                Command::Chat(locale) => chat::run(knowledge, settings.origin(), locale.locale),
+                Command::Ask(a) => oneshot::ask(knowledge, &a),
+                Command::Explain(a) => oneshot::explain(&knowledge, &a),
+                Command::Classify(c) => oneshot::classify(&knowledge, &c),
+                Command::Eval(e) => eval::run(&knowledge, &e),
+                Command::Intents(_) => Ok(ExitCode::SUCCESS),
+            }
+        }
+    }
+}
+
+fn load_knowledge(settings: &Settings) -> anyhow::Result<Knowledge> {
+    let origin = settings.origin();
+    Knowledge::load(&origin).with_context(|| {
+        format!("cannot load rules from {origin}; run `supportbot intents check` for details")
+    })
+}
+
+/// A CLI message from the local operator.
+pub(crate) fn cli_inbound(text: &str, locale: Option<&str>, sequence: u64) -> Inbound {
+    Inbound {
+        event_id: format!("cli-{}-{sequence}", std::process::id()),
+        identity: Identity::local_operator(),
+        conversation: "cli".into(),
+        locales: locale.map(|l| vec![l.to_owned()]).unwrap_or_default(),
+        message: Message::Text(text.to_owned()),
+        received_at: chrono::Utc::now(),
+    }
+}
+
+/// A current-thread runtime for commands that call the async bot.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}

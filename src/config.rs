@@ -1,0 +1,160 @@
+//! Settings, read once at start from an optional TOML file and
+//! `SUPPORTBOT_*` environment variables (command-line flags win, then the
+//! environment, then the file, then defaults). Nothing below `main` and this
+//! module reads the environment.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Default data directory (relative to the working directory).
+pub const DEFAULT_DATA_DIR: &str = "./data";
+/// Default HTTP listen address of `serve`.
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
+
+/// The config file, all keys optional. Unknown keys are errors.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    /// Where the database lives.
+    pub data_dir: Option<PathBuf>,
+    /// `serve` listen address.
+    pub http_addr: Option<String>,
+    /// Rules, locales and answers directory; the embedded copy when unset.
+    pub intents_dir: Option<PathBuf>,
+}
+
+/// Effective settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the database lives.
+    pub data_dir: PathBuf,
+    /// `serve` listen address.
+    pub http_addr: SocketAddr,
+    /// Rules directory, or `None` for the embedded defaults.
+    pub intents_dir: Option<PathBuf>,
+}
+
+/// A problem with the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or has unknown keys.
+    #[error("config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// A value is malformed.
+    #[error("{key}: {message}")]
+    Invalid {
+        /// Which setting (environment variable or file key).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Values given on the command line or in the environment (clap merges the
+/// two).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--data-dir` / `SUPPORTBOT_DATA_DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `SUPPORTBOT_HTTP_ADDR`.
+    pub http_addr: Option<String>,
+    /// `--intents` / `SUPPORTBOT_INTENTS_DIR`.
+    pub intents_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Loads settings from `config` (if given) and applies `overrides`.
+    pub fn load(config: Option<&Path>, overrides: Overrides) -> Result<Settings, ConfigError> {
+        let file = match config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str::<FileSettings>(&text).map_err(|e| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message: e.to_string().trim_end().to_owned(),
+                })?
+            }
+            None => FileSettings::default(),
+        };
+        let http_addr = overrides
+            .http_addr
+            .map(|v| ("SUPPORTBOT_HTTP_ADDR", v))
+            .or(file.http_addr.map(|v| ("http_addr", v)))
+            .unwrap_or(("http_addr", DEFAULT_HTTP_ADDR.to_owned()));
+        let parsed_addr = http_addr.1.parse().map_err(|_| ConfigError::Invalid {
+            key: http_addr.0.to_owned(),
+            message: format!("{:?} is not an address like 127.0.0.1:8080", http_addr.1),
+        })?;
+        Ok(Settings {
+            data_dir: overrides
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            http_addr: parsed_addr,
+            intents_dir: overrides.intents_dir.or(file.intents_dir),
+        })
+    }
+
+    /// Where rules are loaded from.
+    pub fn origin(&self) -> crate::source::Origin {
+        match &self.intents_dir {
+            Some(dir) => crate::source::Origin::Dir(dir.clone()),
+            None => crate::source::Origin::Embedded,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        std::io::Write::write_all(&mut f, text.as_bytes()).expect("write");
+        f
+    }
+
+    #[test]
+    fn file_values_apply_and_overrides_win() {
+        let f = write("data_dir = \"/tmp/x\"\nhttp_addr = \"127.0.0.1:9000\"\n");
+        let s = Settings::load(Some(f.path()), Overrides::default()).expect("loads");
+        assert_eq!(s.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(s.http_addr.port(), 9000);
+        let s = Settings::load(
+            Some(f.path()),
+            Overrides {
+                data_dir: Some("/tmp/y".into()),
+                ..Overrides::default()
+            },
+        )
+        .expect("loads");
+        assert_eq!(s.data_dir, PathBuf::from("/tmp/y"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let f = write("data_dri = \"x\"\n");
+        let e = Settings::load(Some(f.path()), Overrides::default()).expect_err("typo");
+        assert!(e.to_string().contains("data_dri"), "{e}");
+        let f = write("http_addr = \"nowhere\"\n");
+        let e = Settings::load(Some(f.path()), Overrides::default()).expect_err("bad addr");
+        assert!(e.to_string().starts_with("http_addr:"), "{e}");
+    }
+}

@@ -1,0 +1,333 @@
+//! The compiled rule set: one multi-pattern lazy DFA over every rule and
+//! guard, plus one single-pattern regex each for spans.
+//!
+//! Hot path ([`Engine::classify`]): normalise once, one overlapping scan of
+//! the combined automaton, then only bit tests on the resulting pattern set.
+//! Spans are computed only when ranking needs a tie-break or when explaining.
+
+use regex_automata::meta::{self, Regex};
+use regex_automata::{Input, MatchKind, PatternID, PatternSet};
+
+use super::normalize::{normalize, Normalized};
+use super::schema::IntentKind;
+use super::slots::SlotExtractor;
+use super::{ascii_safe, Candidate, Classification, Explanation, GuardHit, RuleHit};
+
+/// Compiled-size limit of one pattern. A pattern over it is reported as too
+/// large when the rules are loaded.
+pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// Compiled-size limit of the combined automaton of all rules and guards.
+/// Each pattern is already bounded by [`PATTERN_SIZE_LIMIT`]; this only
+/// stops a rule set of thousands of patterns from exhausting memory.
+pub const SET_SIZE_LIMIT: usize = 512 << 20;
+
+/// Cache for the lazy DFA of the combined automaton. Large rule sets thrash a
+/// small cache and fall back to slower engines, so this is generous.
+const SET_CACHE_CAPACITY: usize = 64 << 20;
+
+/// An intent as the engine knows it.
+#[derive(Debug, Clone)]
+pub struct IntentInfo {
+    /// Intent name.
+    pub name: String,
+    /// Request or conversation.
+    pub kind: IntentKind,
+    /// One-line description.
+    pub description: String,
+    /// Answer template key.
+    pub answer: String,
+    /// Imported article slug, if any.
+    pub article: Option<String>,
+    /// Ranking tie-break.
+    pub priority: i32,
+}
+
+/// A rule or guard pattern before compilation.
+#[derive(Debug, Clone)]
+pub struct PatternDef {
+    /// Full id, `intent/lang/id`.
+    pub id: String,
+    /// Index into the engine's intents.
+    pub intent: usize,
+    /// Language of the section it came from.
+    pub lang: String,
+    /// Source pattern.
+    pub pattern: String,
+    /// Rule weight (ignored for guards).
+    pub weight: f32,
+    /// For rules: indices of the guards that veto it.
+    pub guards: Vec<usize>,
+}
+
+/// Why the engine could not be built: the id of the failing pattern and the
+/// reason.
+#[derive(Debug)]
+pub struct CompileError {
+    /// Full id of the rule or guard.
+    pub id: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The compiled rule set. Immutable; swapped as a whole on reload.
+#[derive(Debug)]
+pub struct Engine {
+    set: Regex,
+    singles: Vec<Regex>,
+    rules: Vec<PatternDef>,
+    guards: Vec<PatternDef>,
+    intents: Vec<IntentInfo>,
+    slots: SlotExtractor,
+}
+
+impl Engine {
+    /// Compiles rules and guards. Every failing pattern is reported.
+    pub fn build(
+        intents: Vec<IntentInfo>,
+        rules: Vec<PatternDef>,
+        guards: Vec<PatternDef>,
+        slots: SlotExtractor,
+    ) -> Result<Engine, Vec<CompileError>> {
+        let mut hirs = Vec::with_capacity(rules.len() + guards.len());
+        let mut singles = Vec::with_capacity(rules.len() + guards.len());
+        let mut errors = Vec::new();
+        for def in rules.iter().chain(&guards) {
+            match compile_single(&def.pattern) {
+                Ok((hir, single)) => {
+                    hirs.push(hir);
+                    singles.push(single);
+                }
+                Err(message) => errors.push(CompileError {
+                    id: def.id.clone(),
+                    message,
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let set = Regex::builder()
+            .configure(
+                meta::Config::new()
+                    .match_kind(MatchKind::All)
+                    .nfa_size_limit(Some(SET_SIZE_LIMIT))
+                    .hybrid_cache_capacity(SET_CACHE_CAPACITY),
+            )
+            .build_many_from_hir(&hirs)
+            .map_err(|e| {
+                vec![CompileError {
+                    id: "(all rules)".into(),
+                    message: format!("the combined rule set does not compile: {e}"),
+                }]
+            })?;
+        Ok(Engine {
+            set,
+            singles,
+            rules,
+            guards,
+            intents,
+            slots,
+        })
+    }
+
+    /// The intents this engine knows, in file order.
+    pub fn intents(&self) -> &[IntentInfo] {
+        &self.intents
+    }
+
+    /// Looks an intent up by name.
+    pub fn intent(&self, name: &str) -> Option<&IntentInfo> {
+        self.intents.iter().find(|i| i.name == name)
+    }
+
+    /// Number of rule patterns (guards excluded).
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Number of guard patterns.
+    pub fn guard_count(&self) -> usize {
+        self.guards.len()
+    }
+
+    /// Classifies one message.
+    pub fn classify(&self, text: &str) -> Classification {
+        let normalized = normalize(text);
+        let matched = self.scan(&normalized);
+        self.rank(&normalized, text, &matched)
+    }
+
+    /// Classifies one message and reports every rule and guard involved.
+    pub fn explain(&self, text: &str) -> Explanation {
+        let normalized = normalize(text);
+        let matched = self.scan(&normalized);
+        let hits = self
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| matched.contains(pid(*i)))
+            .map(|(i, rule)| {
+                let (span, matched_text) = self.span_of(i, &normalized, text);
+                RuleHit {
+                    rule: rule.id.clone(),
+                    intent: self.intents[rule.intent].name.clone(),
+                    lang: rule.lang.clone(),
+                    weight: rule.weight,
+                    span,
+                    text: matched_text,
+                    vetoed_by: rule
+                        .guards
+                        .iter()
+                        .filter(|&&g| matched.contains(pid(self.rules.len() + g)))
+                        .map(|&g| {
+                            let (span, text) =
+                                self.span_of(self.rules.len() + g, &normalized, text);
+                            GuardHit {
+                                guard: self.guards[g].id.clone(),
+                                span,
+                                text,
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        Explanation {
+            normalized: normalized.unescaped(),
+            hits,
+            classification: self.rank(&normalized, text, &matched),
+        }
+    }
+
+    /// True when the rule with this full id fires (matches, not vetoed).
+    pub fn rule_fires(&self, rule_id: &str, text: &str) -> Option<bool> {
+        let index = self.rules.iter().position(|r| r.id == rule_id)?;
+        let matched = self.scan(&normalize(text));
+        Some(self.fires(index, &matched))
+    }
+
+    /// True when the guard with this full id matches.
+    pub fn guard_matches(&self, guard_id: &str, text: &str) -> Option<bool> {
+        let index = self.guards.iter().position(|g| g.id == guard_id)?;
+        Some(self.singles[self.rules.len() + index].is_match(normalize(text).as_str()))
+    }
+
+    fn scan(&self, normalized: &Normalized) -> PatternSet {
+        let mut matched = PatternSet::new(self.set.pattern_len());
+        self.set
+            .which_overlapping_matches(&Input::new(normalized.as_str()), &mut matched);
+        matched
+    }
+
+    fn fires(&self, rule: usize, matched: &PatternSet) -> bool {
+        matched.contains(pid(rule))
+            && !self.rules[rule]
+                .guards
+                .iter()
+                .any(|&g| matched.contains(pid(self.rules.len() + g)))
+    }
+
+    fn rank(&self, normalized: &Normalized, text: &str, matched: &PatternSet) -> Classification {
+        if matched.is_empty() {
+            return Classification::default();
+        }
+        let mut best: Vec<Option<(usize, f32)>> = vec![None; self.intents.len()];
+        let mut langs: Vec<String> = Vec::new();
+        let mut vetoed_langs: Vec<String> = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !matched.contains(pid(i)) {
+                continue;
+            }
+            if !self.fires(i, matched) {
+                vetoed_langs.push(rule.lang.clone());
+                continue;
+            }
+            let slot = &mut best[rule.intent];
+            if slot.is_none_or(|(_, w)| rule.weight > w) {
+                *slot = Some((i, rule.weight));
+            }
+        }
+        let mut fired: Vec<(usize, f32, i32)> = best
+            .iter()
+            .filter_map(|b| *b)
+            .map(|(rule, w)| (rule, w, self.intents[self.rules[rule].intent].priority))
+            .collect();
+        fired.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)));
+        if fired.len() > 1 {
+            // Equal strength and priority: the intent mentioned first wins.
+            let start = |rule: usize| self.span_of(rule, normalized, text).0.start;
+            fired.sort_by(|a, b| {
+                b.1.total_cmp(&a.1)
+                    .then(b.2.cmp(&a.2))
+                    .then_with(|| start(a.0).cmp(&start(b.0)))
+            });
+        }
+        let mut classification = Classification::default();
+        for (rule_index, score, _) in fired {
+            let rule = &self.rules[rule_index];
+            let info = &self.intents[rule.intent];
+            if !langs.contains(&rule.lang) {
+                langs.push(rule.lang.clone());
+            }
+            let candidate = Candidate {
+                intent: info.name.clone(),
+                score,
+                rule: rule.id.clone(),
+                lang: rule.lang.clone(),
+            };
+            match info.kind {
+                IntentKind::Request => classification.candidates.push(candidate),
+                IntentKind::Conversation if classification.topic.is_none() => {
+                    classification.topic = Some(candidate)
+                }
+                IntentKind::Conversation => {}
+            }
+        }
+        for lang in vetoed_langs {
+            if !langs.contains(&lang) {
+                langs.push(lang);
+            }
+        }
+        classification.langs = langs;
+        classification.slots = self.slots.extract(normalized, text);
+        classification
+    }
+
+    /// Span (in the original text) and matched text of pattern `index`.
+    fn span_of(
+        &self,
+        index: usize,
+        normalized: &Normalized,
+        text: &str,
+    ) -> (std::ops::Range<usize>, String) {
+        match self.singles[index].find(normalized.as_str()) {
+            Some(m) => {
+                let span = normalized.original_span(m.range());
+                let matched = text.get(span.clone()).unwrap_or_default().to_owned();
+                (span, matched)
+            }
+            None => (0..0, String::new()),
+        }
+    }
+}
+
+/// Compiles one pattern to its ASCII-safe HIR and a single-pattern regex,
+/// enforcing the size limit.
+pub fn compile_single(pattern: &str) -> Result<(regex_syntax::hir::Hir, Regex), String> {
+    let hir = ascii_safe::compile(pattern).map_err(|e| e.to_string())?;
+    let single = Regex::builder()
+        .configure(meta::Config::new().nfa_size_limit(Some(PATTERN_SIZE_LIMIT)))
+        .build_from_hir(&hir)
+        .map_err(|e| match e.size_limit() {
+            Some(limit) => format!("pattern is too large (compiled size over {limit} bytes)"),
+            None => format!("pattern does not compile: {e}"),
+        })?;
+    Ok((hir, single))
+}
+
+/// Pattern ids are indices into `rules` followed by `guards`; their number
+/// is bounded by the rule files, far below `PatternID::LIMIT`.
+fn pid(index: usize) -> PatternID {
+    PatternID::new_unchecked(index)
+}

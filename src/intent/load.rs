@@ -1,0 +1,365 @@
+//! Loading and validating rule files.
+//!
+//! A rule set is only ever used after it passed every check here: the files
+//! parse, names are unique, every pattern compiles within the size limit, and
+//! every example and counter-example agrees with the finished engine. All
+//! problems are collected, each naming its file, the rule or guard, and the
+//! example, so one `intents check` run shows everything to fix.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::engine::{Engine, IntentInfo, PatternDef};
+use super::schema::{IntentFile, SlotFile};
+use super::slots::SlotExtractor;
+use crate::source::SourceTree;
+
+/// Files in the root of a knowledge tree that are not intent files.
+pub const NON_INTENT_FILES: [&str; 2] = ["locales.toml", "slots.toml"];
+
+/// One problem found while loading rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// Display path of the file.
+    pub file: String,
+    /// What in the file: `rule cancel/en/x`, `guard …`, `intent`, …
+    pub subject: String,
+    /// What is wrong and, where possible, what to do.
+    pub message: String,
+}
+
+impl std::fmt::Display for RuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.subject.is_empty() {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.file, self.subject, self.message)
+        }
+    }
+}
+
+/// Every problem found while loading rules.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{} problem(s) in the rules:\n{}", .0.len(), .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+pub struct LoadError(pub Vec<RuleError>);
+
+/// Where each pattern came from, for error messages.
+struct Origin {
+    file: String,
+    rule_examples: Vec<(String, Vec<String>, Vec<String>)>,
+    guard_examples: Vec<(String, Vec<String>)>,
+    intent_examples: Vec<(String, String, Vec<String>, Vec<String>)>,
+}
+
+/// Loads and validates every intent file and `slots.toml` in `tree`.
+pub fn load(tree: &SourceTree) -> Result<Engine, LoadError> {
+    let mut errors = Vec::new();
+    let slots = load_slots(tree, &mut errors);
+
+    let mut intents = Vec::new();
+    let mut rules = Vec::new();
+    let mut guards = Vec::new();
+    let mut origins: Vec<Origin> = Vec::new();
+    let mut file_of: BTreeMap<String, String> = BTreeMap::new();
+
+    for file in tree.root_files(".toml") {
+        if NON_INTENT_FILES.contains(&file.path.as_str()) {
+            continue;
+        }
+        let display = tree.display_path(&file.path);
+        let err = |subject: String, message: String| RuleError {
+            file: display.clone(),
+            subject,
+            message,
+        };
+        let parsed: IntentFile = match toml::from_str(&file.text) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(err(String::new(), e.to_string().trim_end().to_owned()));
+                continue;
+            }
+        };
+        if let Err(message) = check_name(&parsed.intent) {
+            errors.push(err("intent".into(), message));
+            continue;
+        }
+        if intents.iter().any(|i: &IntentInfo| i.name == parsed.intent) {
+            errors.push(err(
+                "intent".into(),
+                format!("intent {:?} is defined in another file too", parsed.intent),
+            ));
+            continue;
+        }
+        let intent_index = intents.len();
+        let mut origin = Origin {
+            file: display.clone(),
+            rule_examples: Vec::new(),
+            guard_examples: Vec::new(),
+            intent_examples: Vec::new(),
+        };
+        for (lang, section) in &parsed.lang {
+            if let Err(message) = check_lang(lang) {
+                errors.push(err(format!("[lang.{lang}]"), message));
+                continue;
+            }
+            let mut seen = HashSet::new();
+            let mut rule_indices = BTreeMap::new();
+            for rule in &section.rule {
+                let id = format!("{}/{lang}/{}", parsed.intent, rule.id);
+                if let Err(message) = check_name(&rule.id) {
+                    errors.push(err(format!("rule {id}"), message));
+                } else if !seen.insert(rule.id.clone()) {
+                    errors.push(err(format!("rule {id}"), "duplicate rule id".into()));
+                } else if !(rule.weight > 0.0 && rule.weight <= 1.0) {
+                    errors.push(err(
+                        format!("rule {id}"),
+                        format!("weight {} is outside (0, 1]", rule.weight),
+                    ));
+                }
+                rule_indices.insert(rule.id.clone(), rules.len());
+                file_of.insert(id.clone(), display.clone());
+                origin.rule_examples.push((
+                    id.clone(),
+                    rule.examples.clone(),
+                    rule.counter_examples.clone(),
+                ));
+                rules.push(PatternDef {
+                    id,
+                    intent: intent_index,
+                    lang: lang.clone(),
+                    pattern: rule.pattern.clone(),
+                    weight: rule.weight,
+                    guards: Vec::new(),
+                });
+            }
+            for guard in &section.guard {
+                let id = format!("{}/{lang}/{}", parsed.intent, guard.id);
+                if let Err(message) = check_name(&guard.id) {
+                    errors.push(err(format!("guard {id}"), message));
+                } else if !seen.insert(guard.id.clone()) {
+                    errors.push(err(format!("guard {id}"), "duplicate id".into()));
+                }
+                let guard_index = guards.len();
+                let targets: Vec<usize> = if guard.applies_to.is_empty() {
+                    rule_indices.values().copied().collect()
+                } else {
+                    guard
+                        .applies_to
+                        .iter()
+                        .filter_map(|name| {
+                            let found = rule_indices.get(name).copied();
+                            if found.is_none() {
+                                errors.push(err(
+                                    format!("guard {id}"),
+                                    format!("applies_to names {name:?}, which is not a rule of [lang.{lang}]"),
+                                ));
+                            }
+                            found
+                        })
+                        .collect()
+                };
+                for t in targets {
+                    rules[t].guards.push(guard_index);
+                }
+                file_of.insert(id.clone(), display.clone());
+                origin
+                    .guard_examples
+                    .push((id.clone(), guard.examples.clone()));
+                guards.push(PatternDef {
+                    id,
+                    intent: intent_index,
+                    lang: lang.clone(),
+                    pattern: guard.pattern.clone(),
+                    weight: 0.0,
+                    guards: Vec::new(),
+                });
+            }
+            origin.intent_examples.push((
+                parsed.intent.clone(),
+                lang.clone(),
+                section.examples.clone(),
+                section.counter_examples.clone(),
+            ));
+        }
+        origins.push(origin);
+        intents.push(IntentInfo {
+            name: parsed.intent,
+            kind: parsed.kind,
+            description: parsed.description,
+            answer: parsed.answer,
+            article: parsed.article,
+            priority: parsed.priority,
+        });
+    }
+    if intents.is_empty() && errors.is_empty() {
+        errors.push(RuleError {
+            file: tree.display_path(""),
+            subject: String::new(),
+            message: "no intent files (*.toml) found".into(),
+        });
+    }
+    let Some(slots) = slots else {
+        return Err(LoadError(errors));
+    };
+    if !errors.is_empty() {
+        return Err(LoadError(errors));
+    }
+    let engine = Engine::build(intents, rules, guards, slots).map_err(|compile_errors| {
+        LoadError(
+            compile_errors
+                .into_iter()
+                .map(|e| RuleError {
+                    file: file_of.get(&e.id).cloned().unwrap_or_default(),
+                    subject: e.id,
+                    message: e.message,
+                })
+                .collect(),
+        )
+    })?;
+    check_examples(&engine, &origins, &mut errors);
+    if errors.is_empty() {
+        Ok(engine)
+    } else {
+        Err(LoadError(errors))
+    }
+}
+
+fn load_slots(tree: &SourceTree, errors: &mut Vec<RuleError>) -> Option<SlotExtractor> {
+    let Some(file) = tree.get("slots.toml") else {
+        return Some(SlotExtractor::default());
+    };
+    let display = tree.display_path(&file.path);
+    let parsed: SlotFile = match toml::from_str(&file.text) {
+        Ok(p) => p,
+        Err(e) => {
+            errors.push(RuleError {
+                file: display,
+                subject: String::new(),
+                message: e.to_string().trim_end().to_owned(),
+            });
+            return None;
+        }
+    };
+    match SlotExtractor::build(&parsed) {
+        Ok(slots) => Some(slots),
+        Err(slot_errors) => {
+            errors.extend(slot_errors.into_iter().map(|(subject, message)| RuleError {
+                file: display.clone(),
+                subject,
+                message,
+            }));
+            None
+        }
+    }
+}
+
+fn check_examples(engine: &Engine, origins: &[Origin], errors: &mut Vec<RuleError>) {
+    for origin in origins {
+        let err = |subject: &str, message: String| RuleError {
+            file: origin.file.clone(),
+            subject: subject.to_owned(),
+            message,
+        };
+        for (id, examples, counter) in &origin.rule_examples {
+            let subject = format!("rule {id}");
+            for example in examples {
+                if engine.rule_fires(id, example) != Some(true) {
+                    errors.push(err(&subject, why_not(engine, id, example)));
+                }
+            }
+            for example in counter {
+                if engine.rule_fires(id, example) == Some(true) {
+                    errors.push(err(
+                        &subject,
+                        format!("counter-example {example:?} fires this rule; tighten the pattern or add a guard"),
+                    ));
+                }
+            }
+        }
+        for (id, examples) in &origin.guard_examples {
+            for example in examples {
+                if engine.guard_matches(id, example) != Some(true) {
+                    errors.push(err(
+                        &format!("guard {id}"),
+                        format!("example {example:?} does not match this guard"),
+                    ));
+                }
+            }
+        }
+        for (intent, lang, examples, counter) in &origin.intent_examples {
+            let subject = format!("[lang.{lang}] examples");
+            for example in examples {
+                let c = engine.classify(example);
+                let found = c
+                    .candidates
+                    .iter()
+                    .chain(&c.topic)
+                    .any(|k| &k.intent == intent);
+                if !found {
+                    errors.push(err(
+                        &subject,
+                        format!("example {example:?} is not classified as {intent:?}"),
+                    ));
+                }
+            }
+            for example in counter {
+                let c = engine.classify(example);
+                if let Some(k) = c
+                    .candidates
+                    .iter()
+                    .chain(&c.topic)
+                    .find(|k| &k.intent == intent)
+                {
+                    errors.push(err(
+                        &subject,
+                        format!(
+                            "counter-example {example:?} is classified as {intent:?} by rule {}",
+                            k.rule
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn why_not(engine: &Engine, rule_id: &str, example: &str) -> String {
+    let explanation = engine.explain(example);
+    match explanation.hits.iter().find(|h| h.rule == rule_id) {
+        Some(hit) if !hit.vetoed_by.is_empty() => format!(
+            "example {example:?} matches but is vetoed by guard {}",
+            hit.vetoed_by
+                .iter()
+                .map(|g| g.guard.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => format!("example {example:?} does not match this rule's pattern"),
+    }
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && name.as_bytes()[0].is_ascii_lowercase();
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a valid name: use 1-64 lowercase ASCII letters, digits, '-' or '_', starting with a letter"
+        ))
+    }
+}
+
+fn check_lang(lang: &str) -> Result<(), String> {
+    let ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{lang:?} is not a language code: use a 2- or 3-letter lowercase ISO 639 code such as \"en\" or \"nb\""
+        ))
+    }
+}

@@ -1,0 +1,375 @@
+//! Text normalisation before matching, and the ASCII-safe encoding that keeps
+//! word boundaries Unicode-correct on a byte DFA.
+//!
+//! # Why an encoding
+//!
+//! The regex crate's fast engines (lazy DFA, full DFA) only understand ASCII
+//! word boundaries; a Unicode `\b` makes them give up on any non-ASCII
+//! haystack and fall back to the PikeVM, which is two orders of magnitude
+//! slower. So instead of asking the engine for Unicode `\b`, we make the
+//! haystack ASCII while keeping every Unicode *word* character a word
+//! character: each non-ASCII word character `c` becomes the seven ASCII bytes
+//! `X` + six hex digits of `c` written with the letters `A`..=`P`.
+//!
+//! Invariants of the normalised text (relied on by [`super::ascii_safe`]):
+//! 1. It is pure ASCII.
+//! 2. ASCII uppercase letters occur only inside escapes, and every escape
+//!    starts with `X` (which never occurs inside the hex part), so a match can
+//!    only enter an escape at its start: the code is self-synchronising.
+//! 3. Every escape is made of ASCII word bytes, so `(?-u:\b)` sees exactly the
+//!    boundaries Unicode `\b` sees in the unescaped text.
+//! 4. Non-ASCII characters that are not word characters never survive: they
+//!    are mapped to an ASCII look-alike (quotes, dashes) or to a space.
+//!    Format characters (zero-width space, joiners, BOM, soft hyphen) are
+//!    removed, so "c\u{200b}ancel" cannot dodge a rule.
+
+use caseless::Caseless;
+use unicode_general_category::{get_general_category, GeneralCategory};
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
+/// First byte of every escape.
+pub const ESCAPE_LEAD: u8 = b'X';
+/// Number of hex digits after [`ESCAPE_LEAD`]; enough for U+10FFFF.
+pub const ESCAPE_DIGITS: usize = 6;
+/// Byte that encodes hex digit 0; digit `d` is `DIGIT_BASE + d`, so `A`..=`P`.
+pub const DIGIT_BASE: u8 = b'A';
+
+/// A message prepared for matching.
+///
+/// `text` is the ASCII-safe form. When the input was not already plain
+/// lowercase-able ASCII, `origin` maps every byte of `text` (and one past the
+/// end) back to a byte offset of the original input so spans can be reported
+/// in the user's own text.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    text: String,
+    origin: Option<Vec<u32>>,
+}
+
+impl Normalized {
+    /// The ASCII-safe text that patterns run against.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Maps a byte offset of the normalised text to the original input.
+    pub fn original_offset(&self, offset: usize) -> usize {
+        match &self.origin {
+            None => offset,
+            Some(map) => map
+                .get(offset)
+                .or_else(|| map.last())
+                .map_or(offset, |&o| o as usize),
+        }
+    }
+
+    /// Maps a span of the normalised text to a span of the original input.
+    pub fn original_span(&self, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        self.original_offset(span.start)..self.original_offset(span.end)
+    }
+
+    /// The normalised text with escapes decoded back to Unicode: what a
+    /// reader (and the Unicode-`\b` reference engine) sees.
+    pub fn unescaped(&self) -> String {
+        unescape(&self.text)
+    }
+}
+
+/// Normalises `input` for matching: NFKC (only when the quick check says it
+/// is needed), default case folding, removal of format characters, mapping
+/// of typographic punctuation and non-word symbols, and the ASCII-safe
+/// encoding of non-ASCII word characters.
+pub fn normalize(input: &str) -> Normalized {
+    if input.is_ascii() {
+        // Fast path: the overwhelmingly common case in chat. No escapes, so
+        // offsets are the identity and no origin table is built.
+        let mut bytes = input.as_bytes().to_vec();
+        for b in &mut bytes {
+            *b = ascii_byte(*b);
+        }
+        // Only ASCII bytes were written.
+        let text = String::from_utf8(bytes).unwrap_or_default();
+        return Normalized { text, origin: None };
+    }
+    let mut out = Encoder::with_capacity(input.len() + 16);
+    if is_nfkc_quick(input.chars()) == IsNormalized::Yes {
+        for (offset, c) in input.char_indices() {
+            out.push_folded(c, offset);
+        }
+    } else {
+        // NFKC may compose a base with following combining marks, so we
+        // normalise cluster by cluster and attribute the output to the
+        // cluster's first byte.
+        for (offset, cluster) in clusters(input) {
+            for c in cluster.nfkc() {
+                out.push_folded(c, offset);
+            }
+        }
+    }
+    out.finish(input.len())
+}
+
+/// Normalises a single pattern character the way message characters are,
+/// but without escaping: the result is what this character turns into in the
+/// unescaped normalised text. Used to pre-process non-ASCII characters in rule
+/// patterns so a pattern written with "’" or a full-width letter still fits.
+pub fn normalize_pattern_char(c: char) -> String {
+    let mut s = String::new();
+    let nfkc: String = std::iter::once(c).nfkc().collect();
+    for c in nfkc.chars().default_case_fold() {
+        match classify(c) {
+            Class::Ascii(b) => s.push(b as char),
+            Class::Word => s.push(c),
+            Class::Replace(r) => s.push_str(r),
+            Class::Drop => {}
+        }
+    }
+    s
+}
+
+/// Appends the escape for `c` (a non-ASCII word character) to `out`.
+pub fn push_escape(out: &mut String, c: char) {
+    out.push(ESCAPE_LEAD as char);
+    let v = c as u32;
+    for i in (0..ESCAPE_DIGITS).rev() {
+        let digit = ((v >> (i * 4)) & 0xF) as u8;
+        out.push((DIGIT_BASE + digit) as char);
+    }
+}
+
+/// Decodes escapes back to Unicode.
+pub fn unescape(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == ESCAPE_LEAD && i + ESCAPE_DIGITS < bytes.len() {
+            let digits = &bytes[i + 1..=i + ESCAPE_DIGITS];
+            if digits.iter().all(|d| (b'A'..=b'P').contains(d)) {
+                let v = digits
+                    .iter()
+                    .fold(0u32, |acc, d| (acc << 4) | u32::from(d - DIGIT_BASE));
+                if let Some(c) = char::from_u32(v) {
+                    out.push(c);
+                    i += 1 + ESCAPE_DIGITS;
+                    continue;
+                }
+            }
+        }
+        out.push(bytes[i] as char);
+        i += 1;
+    }
+    out
+}
+
+/// What a (case-folded, NFKC) character becomes in the normalised text.
+enum Class {
+    Ascii(u8),
+    Word,
+    Replace(&'static str),
+    Drop,
+}
+
+fn ascii_byte(b: u8) -> u8 {
+    match b {
+        b'A'..=b'Z' => b.to_ascii_lowercase(),
+        // Tabs, newlines and other controls separate words like a space.
+        0..=0x1F | 0x7F => b' ',
+        _ => b,
+    }
+}
+
+fn classify(c: char) -> Class {
+    if c.is_ascii() {
+        return Class::Ascii(ascii_byte(c as u8));
+    }
+    // Format characters first: the joiners count as word characters for
+    // regex, but they are invisible and must not split or join words.
+    if get_general_category(c) == GeneralCategory::Format {
+        return Class::Drop;
+    }
+    if regex_syntax::is_word_character(c) {
+        return Class::Word;
+    }
+    match get_general_category(c) {
+        GeneralCategory::SpaceSeparator
+        | GeneralCategory::LineSeparator
+        | GeneralCategory::ParagraphSeparator => return Class::Ascii(b' '),
+        _ => {}
+    }
+    // Typographic punctuation people (and phone keyboards) type in place of
+    // the ASCII characters rules are written with.
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' => {
+            Class::Ascii(b'\'')
+        }
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' => Class::Ascii(b'"'),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => Class::Ascii(b'-'),
+        '\u{2026}' => Class::Replace("..."),
+        _ => Class::Ascii(b' '),
+    }
+}
+
+struct Encoder {
+    text: String,
+    origin: Vec<u32>,
+}
+
+impl Encoder {
+    fn with_capacity(n: usize) -> Self {
+        Encoder {
+            text: String::with_capacity(n),
+            origin: Vec::with_capacity(n + 1),
+        }
+    }
+
+    fn push_folded(&mut self, c: char, offset: usize) {
+        if c.is_ascii() {
+            self.push_ascii(ascii_byte(c as u8), offset);
+            return;
+        }
+        for f in std::iter::once(c).default_case_fold() {
+            match classify(f) {
+                Class::Ascii(b) => self.push_ascii(b, offset),
+                Class::Word => {
+                    push_escape(&mut self.text, f);
+                    let end = self.text.len();
+                    self.origin.resize(end, offset as u32);
+                }
+                Class::Replace(r) => {
+                    for b in r.bytes() {
+                        self.push_ascii(b, offset);
+                    }
+                }
+                Class::Drop => {}
+            }
+        }
+    }
+
+    fn push_ascii(&mut self, b: u8, offset: usize) {
+        self.text.push(b as char);
+        self.origin.push(offset as u32);
+    }
+
+    fn finish(mut self, input_len: usize) -> Normalized {
+        self.origin.push(input_len as u32);
+        Normalized {
+            text: self.text,
+            origin: Some(self.origin),
+        }
+    }
+}
+
+/// Splits `input` into (byte offset, cluster) where a cluster is a starter
+/// followed by the characters NFKC may compose with it: combining marks and
+/// Hangul medial/final jamo.
+fn clusters(input: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut starts: Vec<usize> = Vec::new();
+    for (i, c) in input.char_indices() {
+        let continues = unicode_normalization::char::canonical_combining_class(c) != 0
+            || ('\u{1160}'..='\u{11FF}').contains(&c);
+        if !continues || starts.is_empty() {
+            starts.push(i);
+        }
+    }
+    let ends: Vec<usize> = starts
+        .iter()
+        .skip(1)
+        .copied()
+        .chain([input.len()])
+        .collect();
+    starts
+        .into_iter()
+        .zip(ends)
+        .map(move |(s, e)| (s, &input[s..e]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        normalize(s).unescaped()
+    }
+
+    #[test]
+    fn ascii_is_lowercased_and_controls_become_spaces() {
+        assert_eq!(normalize("Cancel\tMY Plan").as_str(), "cancel my plan");
+    }
+
+    #[test]
+    fn zero_width_and_format_characters_are_removed() {
+        assert_eq!(norm("c\u{200b}ancel"), "cancel");
+        assert_eq!(norm("can\u{00ad}cel\u{feff}"), "cancel");
+        assert_eq!(norm("re\u{200d}fund"), "refund");
+    }
+
+    #[test]
+    fn full_width_letters_are_folded_by_nfkc() {
+        assert_eq!(norm("ｃａｎｃｅｌ"), "cancel");
+        assert_eq!(norm("ＣＡＮＣＥＬ my plan"), "cancel my plan");
+    }
+
+    #[test]
+    fn case_folding_is_unicode_aware() {
+        assert_eq!(norm("AVSLUTT ØKONOMI"), "avslutt økonomi");
+        assert_eq!(norm("Schließen"), "schliessen");
+    }
+
+    #[test]
+    fn decomposed_letters_compose_to_the_same_text() {
+        // "a" + COMBINING RING ABOVE composes to "å" under NFKC.
+        assert_eq!(norm("fa\u{030a}"), "få");
+        assert_eq!(normalize("fa\u{030a}").as_str(), normalize("få").as_str());
+    }
+
+    #[test]
+    fn typographic_punctuation_maps_to_ascii() {
+        assert_eq!(norm("don\u{2019}t cancel"), "don't cancel");
+        assert_eq!(norm("«avslutt»"), "\"avslutt\"");
+        assert_eq!(norm("no\u{00a0}break"), "no break");
+    }
+
+    #[test]
+    fn escapes_are_ascii_word_bytes() {
+        let n = normalize("få øl");
+        assert!(n.as_str().is_ascii());
+        // U+00E5 is hex 0000E5: digits 0,0,0,0,14,5 → A,A,A,A,O,F.
+        assert!(n.as_str().starts_with("fXAAAAOF"));
+        let words: Vec<&str> = n.as_str().split(' ').collect();
+        assert_eq!(words.len(), 2);
+        assert!(words
+            .iter()
+            .all(|w| w.bytes().all(|b| b.is_ascii_alphanumeric())));
+    }
+
+    #[test]
+    fn spans_map_back_to_the_original() {
+        let input = "Jeg vil AVSLUTTE på møtet";
+        let n = normalize(input);
+        let at = n.as_str().find("avslutte").unwrap_or(0);
+        let span = n.original_span(at..at + "avslutte".len());
+        assert_eq!(&input[span], "AVSLUTTE");
+        let esc_start = n.as_str().find('X').unwrap_or(0);
+        let span = n.original_span(esc_start..esc_start + 7);
+        assert_eq!(&input[span], "å");
+    }
+
+    #[test]
+    fn pattern_characters_normalise_like_text() {
+        assert_eq!(normalize_pattern_char('’'), "'");
+        assert_eq!(normalize_pattern_char('Ø'), "ø");
+        assert_eq!(normalize_pattern_char('ｃ'), "c");
+        assert_eq!(normalize_pattern_char('\u{200b}'), "");
+    }
+
+    #[test]
+    fn unescape_round_trips() {
+        for s in ["få", "日本語のテキスト", "ملاحظة", "ПРИМЕЧАНИЕ", "plain"]
+        {
+            let n = normalize(s);
+            assert_eq!(n.unescaped(), caseless::default_case_fold_str(s));
+        }
+    }
+}

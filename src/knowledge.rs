@@ -1,0 +1,123 @@
+//! Everything the bot knows, loaded and validated as one unit: rules,
+//! locales and answers. A `Knowledge` value only exists if all of it passed
+//! validation, which is what makes the reload swap safe: the running bot
+//! keeps its old `Knowledge` until a new one is complete.
+
+use crate::answer::{self, Catalog, MissingTranslation, Template};
+use crate::intent::{self, Engine};
+use crate::locale::{LocaleConfig, Negotiator};
+use crate::source::{Origin, SourceError, SourceTree};
+
+/// Answer keys the bot itself uses, which the default locale must have.
+pub const REQUIRED_ANSWERS: [&str; 3] = ["none", "choose", "help"];
+
+/// A validated set of rules, locales and answers.
+#[derive(Debug)]
+pub struct Knowledge {
+    /// Intent rules.
+    pub engine: Engine,
+    /// Answer templates (and imported articles).
+    pub catalog: Catalog,
+    /// Locale negotiation.
+    pub negotiator: Negotiator,
+    /// Where it was loaded from.
+    pub origin: Origin,
+    /// Keys that fall back to another locale (reported, not fatal).
+    pub missing: Vec<MissingTranslation>,
+}
+
+/// Why knowledge could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    /// The tree could not be read.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// Files were read but did not validate; each line names a file.
+    #[error("{} problem(s):\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<String>),
+}
+
+impl Knowledge {
+    /// Reads and validates the tree at `origin`.
+    pub fn load(origin: &Origin) -> Result<Knowledge, KnowledgeError> {
+        Self::from_tree(&SourceTree::read(origin)?, Vec::new())
+    }
+
+    /// Validates an in-memory tree plus imported articles.
+    pub fn from_tree(
+        tree: &SourceTree,
+        articles: Vec<Template>,
+    ) -> Result<Knowledge, KnowledgeError> {
+        let mut problems: Vec<String> = Vec::new();
+        let locales = match tree.get("locales.toml") {
+            Some(f) => LocaleConfig::parse(&f.text).map_err(|e| {
+                problems.push(format!(
+                    "{}: {}",
+                    tree.display_path("locales.toml"),
+                    e.key_message()
+                ));
+            }),
+            None => {
+                problems.push(format!(
+                    "{}: missing; it names the default locale",
+                    tree.display_path("locales.toml")
+                ));
+                Err(())
+            }
+        };
+        let engine = intent::load(tree).map_err(|e| {
+            problems.extend(e.0.iter().map(ToString::to_string));
+        });
+        let mut templates = Vec::new();
+        for file in tree.under("answers") {
+            if !file.path.ends_with(".md") {
+                continue;
+            }
+            match answer::parse_template(&file.path, &tree.display_path(&file.path), &file.text) {
+                Ok(t) => templates.push(t),
+                Err(p) => problems.push(p.to_string()),
+            }
+        }
+        let (Ok(locales), Ok(engine)) = (locales, engine) else {
+            return Err(KnowledgeError::Invalid(problems));
+        };
+        let catalog = Catalog::new(templates, &locales).map_err(|ps| {
+            problems.extend(ps.iter().map(ToString::to_string));
+        });
+        let Ok(mut catalog) = catalog else {
+            return Err(KnowledgeError::Invalid(problems));
+        };
+        catalog.add_literal(articles);
+        let default = locales.default.clone();
+        let required = REQUIRED_ANSWERS
+            .iter()
+            .map(|k| (*k).to_owned())
+            .chain(engine.intents().iter().map(|i| i.answer.clone()));
+        for key in required {
+            if !catalog.has(&default, &key) {
+                problems.push(format!(
+                    "{}: missing; the default locale must have every answer",
+                    tree.display_path(&format!("answers/{default}/{key}.md"))
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(KnowledgeError::Invalid(problems));
+        }
+        let missing = catalog.missing_translations(&default);
+        let negotiator = Negotiator::new(locales, &catalog.locales());
+        Ok(Knowledge {
+            engine,
+            catalog,
+            negotiator,
+            origin: tree.origin.clone(),
+            missing,
+        })
+    }
+}
+
+impl crate::locale::LocaleConfigError {
+    fn key_message(&self) -> String {
+        format!("{}: {}", self.key, self.message)
+    }
+}

@@ -1,0 +1,40 @@
+//! supportbot: a support assistant for chat that recognises requests to
+//! cancel a subscription, get a refund or close an account, and answers them
+//! in the user's language.
+//!
+//! # Layout
+//!
+//! - [`intent`]: rule files → one multi-pattern automaton → ranked,
+//!   explainable intents. Unicode-correct word boundaries at DFA speed via
+//!   an ASCII-safe text encoding ([`intent::normalize`], [`intent::ascii_safe`]).
+//! - [`locale`]: tag aliases (`no` ↔ `nb-NO`), negotiation, fallback chains,
+//!   language detection.
+//! - [`answer`]: localized templates with dates, numbers and plurals.
+//! - [`knowledge`]: rules + locales + answers, validated as one unit.
+//! - [`bot`]: `Bot::handle(Inbound) -> Reply`, the entry point of every
+//!   transport.
+//! - [`model`]: `Inbound`, `Reply`, `Identity`.
+//! - [`cli`]: the command-line transport and tools (`ask`, `classify`,
+//!   `explain`, `eval`, `intents check`).
+//!
+//! # Invariants
+//!
+//! 1. `intent`, `locale` and `answer` know nothing of chat platforms, HTTP
+//!    or storage (`tests/architecture.rs` checks the imports).
+//! 2. A `Knowledge` value exists only if every rule compiled, every example
+//!    agreed and every template rendered; reloads swap whole values.
+//! 3. Identity comes from what the platform signed, never from text.
+
+pub mod answer;
+pub mod bot;
+pub mod cli;
+pub mod config;
+pub mod intent;
+pub mod knowledge;
+pub mod locale;
+pub mod model;
+pub mod source;
+
+pub use bot::Bot;
+pub use knowledge::Knowledge;
+pub use model::{Identity, Inbound, Message, Platform, Reply};

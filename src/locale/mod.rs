@@ -1,0 +1,263 @@
+//! Locale negotiation: which language to answer in, and what to fall back to.
+//!
+//! Platforms disagree on tags: Discord sends `no` for Norwegian, Teams sends
+//! `nb-NO`, browsers send `nb` or `nn`. `locales.toml` holds an alias graph
+//! that expands each requested tag into the tags we may serve; then
+//! `fluent-langneg` matches those against the locales that have content
+//! (so `en-GB` finds `en-US`), and the chain always ends in the default.
+//!
+//! When the platform sends no locale, the message itself decides: first the
+//! language of the rules that matched, then a cheap trigram detector
+//! (`whatlang`) restricted to the languages we configured, then the default.
+
+mod config;
+
+use fluent_langneg::{negotiate_languages, NegotiationStrategy};
+use serde::Serialize;
+use unic_langid::LanguageIdentifier;
+
+pub use config::{LocaleConfig, LocaleConfigError, LocaleInfo};
+
+/// How the reply locale was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocaleSource {
+    /// A locale the platform or user asked for.
+    Requested,
+    /// The language of the rules that matched the message.
+    RuleLanguage,
+    /// The language detector.
+    Detected,
+    /// Nothing else applied.
+    Default,
+}
+
+/// The outcome of negotiation: the ordered chain of locales to try.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocaleChain {
+    /// Locales to try in order; the last is always the default.
+    pub chain: Vec<String>,
+    /// How the head of the chain was chosen.
+    pub source: LocaleSource,
+}
+
+impl LocaleChain {
+    /// The preferred locale (head of the chain).
+    pub fn preferred(&self) -> &str {
+        self.chain.first().map_or("", String::as_str)
+    }
+}
+
+/// Negotiates reply locales against the locales that have content.
+#[derive(Debug, Clone)]
+pub struct Negotiator {
+    config: LocaleConfig,
+    available: Vec<LanguageIdentifier>,
+    default: LanguageIdentifier,
+    detector: whatlang::Detector,
+}
+
+impl Negotiator {
+    /// Builds a negotiator for the locales in `available` (those with any
+    /// templates or articles).
+    pub fn new(config: LocaleConfig, available: &[String]) -> Negotiator {
+        let default = config.default_langid();
+        let mut available: Vec<LanguageIdentifier> =
+            available.iter().filter_map(|t| parse_tag(t)).collect();
+        if !available.contains(&default) {
+            available.push(default.clone());
+        }
+        let allow = config
+            .detect
+            .keys()
+            .filter_map(|code| whatlang::Lang::from_code(code.as_str()))
+            .collect();
+        Negotiator {
+            detector: whatlang::Detector::with_allowlist(allow),
+            config,
+            available,
+            default,
+        }
+    }
+
+    /// The locale configuration.
+    pub fn config(&self) -> &LocaleConfig {
+        &self.config
+    }
+
+    /// The default locale tag.
+    pub fn default_locale(&self) -> String {
+        self.default.to_string()
+    }
+
+    /// Chooses the chain for a message: the first requested tag that parses
+    /// wins; otherwise the message's rule languages, then detection.
+    pub fn negotiate(
+        &self,
+        requested: &[String],
+        rule_langs: &[String],
+        text: &str,
+    ) -> LocaleChain {
+        let requested: Vec<LanguageIdentifier> =
+            requested.iter().filter_map(|t| parse_tag(t)).collect();
+        if !requested.is_empty() {
+            return self.chain_for(&requested, LocaleSource::Requested);
+        }
+        let from_rules: Vec<LanguageIdentifier> = rule_langs
+            .iter()
+            .filter_map(|l| self.config.languages.get(l))
+            .filter_map(|t| parse_tag(t))
+            .collect();
+        if !from_rules.is_empty() {
+            return self.chain_for(&from_rules, LocaleSource::RuleLanguage);
+        }
+        if let Some(tag) = self.detect(text) {
+            return self.chain_for(&[tag], LocaleSource::Detected);
+        }
+        self.chain_for(&[], LocaleSource::Default)
+    }
+
+    /// Expands `requested` through the alias graph and negotiates it against
+    /// the available locales; the default closes the chain.
+    pub fn chain_for(&self, requested: &[LanguageIdentifier], source: LocaleSource) -> LocaleChain {
+        let mut expanded: Vec<LanguageIdentifier> = Vec::new();
+        for tag in requested {
+            for alias in self.config.expand(tag) {
+                if !expanded.contains(&alias) {
+                    expanded.push(alias);
+                }
+            }
+        }
+        let negotiated = negotiate_languages(
+            &expanded,
+            &self.available,
+            Some(&self.default),
+            NegotiationStrategy::Filtering,
+        );
+        let mut chain: Vec<String> = Vec::new();
+        let mut push = |tag: String| {
+            if !chain.contains(&tag) {
+                chain.push(tag);
+            }
+        };
+        // Exact requested tags first, even without hand-written templates:
+        // imported articles may exist for them.
+        for tag in &expanded {
+            if tag.region.is_some() {
+                push(tag.to_string());
+            }
+        }
+        for tag in negotiated {
+            push(tag.to_string());
+        }
+        push(self.default.to_string());
+        LocaleChain { chain, source }
+    }
+
+    /// Guesses the language of `text` with the configured detector.
+    /// Short or mixed messages are left undetected rather than guessed.
+    pub fn detect(&self, text: &str) -> Option<LanguageIdentifier> {
+        let info = self.detector.detect(text)?;
+        if !info.is_reliable() && info.confidence() < self.config.detect_min_confidence {
+            return None;
+        }
+        self.config
+            .detect
+            .get(info.lang().code())
+            .and_then(|t| parse_tag(t))
+    }
+}
+
+/// Parses a language tag leniently: `nb_no`, `NB-no` and `nb-NO` are the
+/// same tag. Unparseable tags yield `None` and are skipped by negotiation.
+pub fn parse_tag(tag: &str) -> Option<LanguageIdentifier> {
+    let tag = tag.trim().replace('_', "-");
+    if tag.is_empty() {
+        return None;
+    }
+    tag.parse::<LanguageIdentifier>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn negotiator() -> Negotiator {
+        let config: LocaleConfig = toml::from_str(
+            r#"
+default = "en-US"
+[aliases]
+no = ["nb-NO"]
+nb = ["nb-NO"]
+nn = ["nn-NO", "nb-NO"]
+[languages]
+en = "en-US"
+nb = "nb-NO"
+[detect]
+eng = "en-US"
+nob = "nb-NO"
+"#,
+        )
+        .expect("config parses");
+        Negotiator::new(config, &["en-US".into(), "nb-NO".into()])
+    }
+
+    fn chain(requested: &str) -> Vec<String> {
+        negotiator()
+            .negotiate(&[requested.to_owned()], &[], "")
+            .chain
+    }
+
+    #[test]
+    fn discord_no_reaches_bokmal() {
+        assert_eq!(chain("no"), ["nb-NO", "en-US"]);
+        assert_eq!(chain("nb"), ["nb-NO", "en-US"]);
+        assert_eq!(chain("nb-no"), ["nb-NO", "en-US"]);
+        assert_eq!(chain("nb_NO"), ["nb-NO", "en-US"]);
+    }
+
+    #[test]
+    fn nynorsk_falls_back_to_bokmal() {
+        assert_eq!(chain("nn"), ["nn-NO", "nb-NO", "en-US"]);
+    }
+
+    #[test]
+    fn other_english_finds_en_us() {
+        assert_eq!(chain("en-GB"), ["en-GB", "en-US"]);
+        assert_eq!(chain("en"), ["en-US"]);
+    }
+
+    #[test]
+    fn unsupported_locales_keep_their_tag_then_default() {
+        assert_eq!(chain("sv-SE"), ["sv-SE", "en-US"]);
+        assert_eq!(chain("de"), ["en-US"]);
+    }
+
+    #[test]
+    fn garbage_tags_are_skipped() {
+        let n = negotiator();
+        let c = n.negotiate(&["!!".into()], &[], "");
+        assert_eq!(c.chain, ["en-US"]);
+        assert_eq!(c.source, LocaleSource::Default);
+    }
+
+    #[test]
+    fn rule_language_beats_detection() {
+        let n = negotiator();
+        let c = n.negotiate(&[], &["nb".into()], "cancel");
+        assert_eq!(c.chain, ["nb-NO", "en-US"]);
+        assert_eq!(c.source, LocaleSource::RuleLanguage);
+    }
+
+    #[test]
+    fn detection_is_used_without_rules_or_request() {
+        let n = negotiator();
+        let c = n.negotiate(
+            &[],
+            &[],
+            "Hvordan kan jeg få hjelp med fakturaen min fra forrige måned?",
+        );
+        assert_eq!(c.chain, ["nb-NO", "en-US"]);
+        assert_eq!(c.source, LocaleSource::Detected);
+    }
+}

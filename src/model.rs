@@ -1,0 +1,170 @@
+//! The types every transport speaks: who is asking ([`Identity`]), what they
+//! sent ([`Inbound`]) and what the bot answers ([`Reply`]).
+//!
+//! Transports build an `Inbound` only from what the platform signed or the
+//! local process knows; the bot never reads identity or roles from message
+//! text.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::intent::{Candidate, Slots};
+use crate::locale::LocaleSource;
+
+/// Where a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    /// The local command line.
+    Cli,
+    /// Discord (gateway or HTTP interactions).
+    Discord,
+    /// A Microsoft Teams bot (Bot Framework).
+    Teams,
+    /// A Microsoft Teams outgoing webhook.
+    TeamsWebhook,
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Platform::Cli => "cli",
+            Platform::Discord => "discord",
+            Platform::Teams => "teams",
+            Platform::TeamsWebhook => "teams_webhook",
+        })
+    }
+}
+
+/// Who is speaking, from signed platform data only.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Identity {
+    /// Platform of the speaker.
+    pub platform: Platform,
+    /// Discord user snowflake, Teams `aadObjectId`, `operator` for the CLI.
+    pub user_id: String,
+    /// Discord guild id or Teams tenant id; `None` in DMs and on the CLI.
+    pub scope: Option<String>,
+    /// What the platform vouched for.
+    pub evidence: Evidence,
+}
+
+/// What a platform vouched for about the speaker.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Evidence {
+    /// The local operator who owns the database files.
+    LocalOperator,
+    /// From a signed Discord interaction's member object.
+    Discord {
+        /// The member's channel permissions bit set.
+        permissions: u64,
+        /// The member's role ids.
+        role_ids: Vec<u64>,
+    },
+    /// From a JWT-verified Teams activity.
+    Teams {
+        /// The Entra object id of the sender.
+        aad_object_id: Option<String>,
+    },
+    /// Nothing verifiable (Teams outgoing webhook): never grants a role.
+    Unverified,
+}
+
+impl Identity {
+    /// The local CLI operator.
+    pub fn local_operator() -> Identity {
+        Identity {
+            platform: Platform::Cli,
+            user_id: "operator".into(),
+            scope: None,
+            evidence: Evidence::LocalOperator,
+        }
+    }
+}
+
+/// One incoming message or command, adapted from a platform payload.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    /// Platform event id (Discord interaction id, Teams activity id, CLI
+    /// request id): the idempotency key of any action it triggers.
+    pub event_id: String,
+    /// Who sent it.
+    pub identity: Identity,
+    /// Conversation (channel, chat) the reply goes to, for per-conversation
+    /// state such as offered choices.
+    pub conversation: String,
+    /// Locales the platform reports, most specific first (user locale, then
+    /// guild locale). Empty when unknown.
+    pub locales: Vec<String>,
+    /// What was sent.
+    pub message: Message,
+    /// When the platform says it was sent (or when we received it).
+    pub received_at: DateTime<Utc>,
+}
+
+/// The content of an inbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// Free chat text.
+    Text(String),
+    /// Help on a topic (an intent name) or in general.
+    Help {
+        /// Intent name, or `None` for the overview.
+        topic: Option<String>,
+    },
+    /// Explain the last answer given in this conversation.
+    Why,
+}
+
+/// How widely a reply should be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Everyone in the conversation.
+    #[default]
+    Public,
+    /// Only the person who asked (Discord ephemeral).
+    Private,
+}
+
+/// A follow-up the user can pick (numbered in text, buttons on platforms).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplyChoice {
+    /// 1-based number accepted as a text answer.
+    pub number: usize,
+    /// Intent it leads to.
+    pub intent: String,
+    /// Localized label.
+    pub label: String,
+}
+
+/// What the bot answers. Transports render it for their platform.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reply {
+    /// The request intent the answer is about (`cancel`, `refund`, `close`),
+    /// or `None` for help, greetings and messages the bot did not recognise.
+    pub intent: Option<String>,
+    /// Request intents the message matched, best first.
+    pub candidates: Vec<Candidate>,
+    /// Locale the answer is written in.
+    pub locale: String,
+    /// Locales tried, in order; the answer came from the first that had it.
+    pub fallback_chain: Vec<String>,
+    /// How the preferred locale was chosen.
+    pub locale_source: LocaleSource,
+    /// Full id of the rule that decided, if any.
+    pub rule: Option<String>,
+    /// Answer key that was rendered.
+    pub answer_key: String,
+    /// Title of the answer, if it has one.
+    pub title: Option<String>,
+    /// The answer, as markdown.
+    pub markdown: String,
+    /// Choices offered instead of picking one of several intents.
+    pub choices: Vec<ReplyChoice>,
+    /// Slots found in the message.
+    pub slots: Slots,
+    /// Who should see it.
+    pub visibility: Visibility,
+}
