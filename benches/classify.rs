@@ -138,7 +138,8 @@ fn collect(value: &toml::Value, out: &mut Vec<String>) {
 
 fn bench_classify(c: &mut Criterion) {
     let messages = messages();
-    let knowledge = Knowledge::load(&Origin::Embedded).expect("embedded knowledge");
+    let knowledge = Knowledge::load(&supportbot::knowledge::KnowledgeSource::embedded())
+        .expect("embedded knowledge");
     let mut group = c.benchmark_group("classify");
     group.throughput(Throughput::Elements(messages.len() as u64));
     group.sample_size(20);
@@ -192,7 +193,12 @@ fn bench_startup(c: &mut Criterion) {
     let mut group = c.benchmark_group("startup");
     group.sample_size(10);
     group.bench_function("knowledge-load", |b| {
-        b.iter(|| black_box(Knowledge::load(&Origin::Embedded).expect("loads")))
+        b.iter(|| {
+            black_box(
+                Knowledge::load(&supportbot::knowledge::KnowledgeSource::embedded())
+                    .expect("loads"),
+            )
+        })
     });
     group.finish();
 }

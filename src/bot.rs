@@ -16,7 +16,6 @@ use crate::intent::{Classification, Explanation};
 use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::locale::LocaleChain;
 use crate::model::{Inbound, Message, Platform, Reply, ReplyChoice, Visibility};
-use crate::source::Origin;
 
 /// Messages longer than this are classified on their first
 /// `MAX_CLASSIFIED_BYTES` only: requests are short, and a pasted log must
@@ -71,10 +70,12 @@ impl Bot {
         self.knowledge.load_full()
     }
 
-    /// Loads and validates `origin`, then swaps it in. On error the running
-    /// knowledge stays and the error says what is wrong.
-    pub fn reload(&self, origin: &Origin) -> Result<ReloadReport, KnowledgeError> {
-        let fresh = Knowledge::load(origin)?;
+    /// Loads and validates the knowledge again from where the current one
+    /// came from, then swaps it in. On error the running knowledge stays and
+    /// the error says what is wrong.
+    pub fn reload(&self) -> Result<ReloadReport, KnowledgeError> {
+        let source = self.knowledge().source.clone();
+        let fresh = Knowledge::load(&source)?;
         let report = ReloadReport {
             rules: fresh.engine.rule_count(),
             locales: fresh.catalog.locales().len(),

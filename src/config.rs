@@ -23,6 +23,8 @@ pub struct FileSettings {
     pub http_addr: Option<String>,
     /// Rules, locales and answers directory; the embedded copy when unset.
     pub intents_dir: Option<PathBuf>,
+    /// Imported articles; `<data_dir>/articles` when unset.
+    pub articles_dir: Option<PathBuf>,
 }
 
 /// Effective settings.
@@ -34,6 +36,8 @@ pub struct Settings {
     pub http_addr: SocketAddr,
     /// Rules directory, or `None` for the embedded defaults.
     pub intents_dir: Option<PathBuf>,
+    /// Imported articles directory.
+    pub articles_dir: PathBuf,
 }
 
 /// A problem with the configuration.
@@ -102,11 +106,15 @@ impl Settings {
             key: http_addr.0.to_owned(),
             message: format!("{:?} is not an address like 127.0.0.1:8080", http_addr.1),
         })?;
+        let data_dir = overrides
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         Ok(Settings {
-            data_dir: overrides
-                .data_dir
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            articles_dir: file
+                .articles_dir
+                .unwrap_or_else(|| data_dir.join("articles")),
+            data_dir,
             http_addr: parsed_addr,
             intents_dir: overrides.intents_dir.or(file.intents_dir),
         })
@@ -117,6 +125,14 @@ impl Settings {
         match &self.intents_dir {
             Some(dir) => crate::source::Origin::Dir(dir.clone()),
             None => crate::source::Origin::Embedded,
+        }
+    }
+
+    /// Where rules and imported articles are loaded from.
+    pub fn knowledge_source(&self) -> crate::knowledge::KnowledgeSource {
+        crate::knowledge::KnowledgeSource {
+            origin: self.origin(),
+            articles: Some(self.articles_dir.clone()),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! validation, which is what makes the reload swap safe: the running bot
 //! keeps its old `Knowledge` until a new one is complete.
 
+use std::path::PathBuf;
+
 use crate::answer::{self, Catalog, MissingTranslation, Template};
 use crate::intent::{self, Engine};
 use crate::locale::{LocaleConfig, Negotiator};
@@ -10,6 +12,26 @@ use crate::source::{Origin, SourceError, SourceTree};
 
 /// Answer keys the bot itself uses, which the default locale must have.
 pub const REQUIRED_ANSWERS: [&str; 3] = ["none", "choose", "help"];
+
+/// Where knowledge is loaded from: the rule tree and, optionally, a
+/// directory of imported articles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnowledgeSource {
+    /// Rules, locales and hand-written answers.
+    pub origin: Origin,
+    /// Articles written by `supportbot import-articles`; absent is fine.
+    pub articles: Option<PathBuf>,
+}
+
+impl KnowledgeSource {
+    /// Only the embedded defaults.
+    pub fn embedded() -> KnowledgeSource {
+        KnowledgeSource {
+            origin: Origin::Embedded,
+            articles: None,
+        }
+    }
+}
 
 /// A validated set of rules, locales and answers.
 #[derive(Debug)]
@@ -21,9 +43,11 @@ pub struct Knowledge {
     /// Locale negotiation.
     pub negotiator: Negotiator,
     /// Where it was loaded from.
-    pub origin: Origin,
+    pub source: KnowledgeSource,
     /// Keys that fall back to another locale (reported, not fatal).
     pub missing: Vec<MissingTranslation>,
+    /// Imported articles that could not be read and were skipped.
+    pub skipped_articles: Vec<String>,
 }
 
 /// Why knowledge could not be loaded.
@@ -38,9 +62,20 @@ pub enum KnowledgeError {
 }
 
 impl Knowledge {
-    /// Reads and validates the tree at `origin`.
-    pub fn load(origin: &Origin) -> Result<Knowledge, KnowledgeError> {
-        Self::from_tree(&SourceTree::read(origin)?, Vec::new())
+    /// Reads and validates the rule tree and the articles of `source`.
+    pub fn load(source: &KnowledgeSource) -> Result<Knowledge, KnowledgeError> {
+        let tree = SourceTree::read(&source.origin)?;
+        let (articles, problems) = match &source.articles {
+            Some(dir) => answer::load_articles(dir),
+            None => (Vec::new(), Vec::new()),
+        };
+        for p in &problems {
+            tracing::warn!(problem = %p, "skipping an imported article");
+        }
+        let mut knowledge = Self::from_tree(&tree, articles)?;
+        knowledge.source = source.clone();
+        knowledge.skipped_articles = problems.iter().map(ToString::to_string).collect();
+        Ok(knowledge)
     }
 
     /// Validates an in-memory tree plus imported articles.
@@ -110,8 +145,12 @@ impl Knowledge {
             engine,
             catalog,
             negotiator,
-            origin: tree.origin.clone(),
+            source: KnowledgeSource {
+                origin: tree.origin.clone(),
+                articles: None,
+            },
             missing,
+            skipped_articles: Vec::new(),
         })
     }
 }

@@ -9,7 +9,10 @@
 //!   an ASCII-safe text encoding ([`intent::normalize`], [`intent::ascii_safe`]).
 //! - [`locale`]: tag aliases (`no` ↔ `nb-NO`), negotiation, fallback chains,
 //!   language detection.
-//! - [`answer`]: localized templates with dates, numbers and plurals.
+//! - [`answer`]: localized templates with dates, numbers and plurals;
+//!   [`answer::render`] turns reply markdown into Discord, Teams or plain text.
+//! - [`article`]: import of Microsoft Docs localized help articles into
+//!   literal answers keyed by slug and locale.
 //! - [`knowledge`]: rules + locales + answers, validated as one unit.
 //! - [`bot`]: `Bot::handle(Inbound) -> Reply`, the entry point of every
 //!   transport.
@@ -26,6 +29,7 @@
 //! 3. Identity comes from what the platform signed, never from text.
 
 pub mod answer;
+pub mod article;
 pub mod bot;
 pub mod cli;
 pub mod config;

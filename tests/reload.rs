@@ -3,6 +3,7 @@
 
 mod common;
 
+use supportbot::knowledge::KnowledgeSource;
 use supportbot::source::Origin;
 use supportbot::{Bot, Identity, Inbound, Knowledge, Message};
 
@@ -20,7 +21,10 @@ fn inbound(text: &str) -> Inbound {
 #[tokio::test]
 async fn a_valid_edit_is_swapped_in_and_a_broken_one_is_refused() {
     let dir = common::copy_of_intents();
-    let origin = Origin::Dir(dir.path().to_path_buf());
+    let origin = KnowledgeSource {
+        origin: Origin::Dir(dir.path().to_path_buf()),
+        articles: None,
+    };
     let bot = Bot::new(Knowledge::load(&origin).expect("loads"));
     assert_eq!(
         bot.handle(inbound("how do I cancel my subscription"))
@@ -40,7 +44,7 @@ async fn a_valid_edit_is_swapped_in_and_a_broken_one_is_refused() {
         &format!("{added}\n[[lang.en.guard]]\nid = \"negated\""),
     );
     std::fs::write(&path, &with_rule).expect("write");
-    let report = bot.reload(&origin).expect("valid edit reloads");
+    let report = bot.reload().expect("valid edit reloads");
     assert!(report.rules > 0);
     assert_eq!(
         bot.handle(inbound("please axe my plan"))
@@ -53,7 +57,7 @@ async fn a_valid_edit_is_swapped_in_and_a_broken_one_is_refused() {
     // A broken edit: the error names the problem and the old rules stay.
     std::fs::write(&path, with_rule.replace("\\baxe", "(\\baxe")).expect("write");
     let err = bot
-        .reload(&origin)
+        .reload()
         .expect_err("broken edit is refused")
         .to_string();
     assert!(err.contains("cancel/en/axe"), "{err}");
@@ -68,7 +72,7 @@ async fn a_valid_edit_is_swapped_in_and_a_broken_one_is_refused() {
 
 #[tokio::test]
 async fn why_explains_the_last_answer_to_the_same_user() {
-    let bot = Bot::new(Knowledge::load(&Origin::Embedded).expect("embedded rules load"));
+    let bot = Bot::new(Knowledge::load(&KnowledgeSource::embedded()).expect("embedded rules load"));
     bot.handle(inbound("I want my money back")).await;
     let mut why = inbound("");
     why.message = Message::Why;

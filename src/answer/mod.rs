@@ -14,6 +14,7 @@
 
 mod explain;
 pub mod format;
+pub mod render;
 mod templates;
 
 use std::collections::BTreeMap;
@@ -60,6 +61,8 @@ pub struct FrontMatter {
     pub ids: Option<Vec<String>>,
     /// `rtl` for right-to-left scripts.
     pub direction: Option<String>,
+    /// Other articles this one links to (`article:<slug>`).
+    pub refs: Option<Vec<String>>,
 }
 
 /// One answer file.
@@ -333,4 +336,51 @@ fn split_front_matter(text: &str) -> Result<(FrontMatter, String, usize), String
     let offset = text.len() - body.len();
     let body_offset = text[..offset].matches('\n').count();
     Ok((meta, body.to_owned(), body_offset))
+}
+
+/// Loads imported articles from `dir` (`<locale>/<slug>.md`, as written by
+/// `supportbot import-articles`). A missing directory means no articles.
+/// Files that do not parse are reported and skipped; the rest load.
+pub fn load_articles(dir: &std::path::Path) -> (Vec<Template>, Vec<AnswerProblem>) {
+    let mut templates = Vec::new();
+    let mut problems = Vec::new();
+    let Ok(locales) = std::fs::read_dir(dir) else {
+        return (templates, problems);
+    };
+    let mut paths: Vec<std::path::PathBuf> = locales
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .flat_map(|e| {
+            std::fs::read_dir(e.path())
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+        })
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let display = path.display().to_string();
+        let relative = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match parse_template(&relative, &display, &text) {
+                Ok(t) if t.meta.format == BodyFormat::Literal => templates.push(t),
+                Ok(_) => problems.push(AnswerProblem {
+                    file: display,
+                    message: "imported articles must have format = \"literal\"".into(),
+                }),
+                Err(p) => problems.push(p),
+            },
+            Err(e) => problems.push(AnswerProblem {
+                file: display,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    (templates, problems)
 }

@@ -10,29 +10,21 @@ use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::{cli_inbound, runtime};
+use crate::answer::render::{render, Flavor};
 use crate::knowledge::Knowledge;
 use crate::model::Message;
-use crate::source::Origin;
 use crate::{Bot, Reply};
 
 const BANNER: &str = "supportbot: ask how to cancel a subscription, get a refund or close an account \
 (English or Norwegian).\nCommands: /help, /why (explain the last answer), /locale TAG, /reload, /quit.";
 
 /// Runs the conversation until end of input or `/quit`.
-pub fn run(
-    knowledge: Knowledge,
-    origin: Origin,
-    locale: Option<String>,
-) -> anyhow::Result<ExitCode> {
+pub fn run(knowledge: Knowledge, locale: Option<String>) -> anyhow::Result<ExitCode> {
     let bot = Bot::new(knowledge);
-    runtime()?.block_on(converse(&bot, &origin, locale))
+    runtime()?.block_on(converse(&bot, locale))
 }
 
-async fn converse(
-    bot: &Bot,
-    origin: &Origin,
-    mut locale: Option<String>,
-) -> anyhow::Result<ExitCode> {
+async fn converse(bot: &Bot, mut locale: Option<String>) -> anyhow::Result<ExitCode> {
     let interactive = std::io::stdin().is_terminal();
     if interactive {
         eprintln!("{BANNER}");
@@ -65,7 +57,8 @@ async fn converse(
         {
             ("/quit" | "/exit", _) => break,
             ("/reload", _) => {
-                match bot.reload(origin) {
+                let origin = bot.knowledge().source.origin.clone();
+                match bot.reload() {
                     Ok(r) => eprintln!(
                         "Reloaded {origin}: {} rules, {} locales.",
                         r.rules, r.locales
@@ -98,15 +91,16 @@ async fn converse(
     Ok(ExitCode::SUCCESS)
 }
 
-/// A reply as terminal text: title, body, and numbered choices.
+/// A reply as terminal text: the title (unless the body opens with its own
+/// heading or offers choices), then the body with links as `text (url)`.
 pub fn plain(reply: &Reply) -> String {
     let mut out = String::new();
     if let Some(title) = &reply.title {
-        if reply.choices.is_empty() {
+        if reply.choices.is_empty() && !reply.markdown.trim_start().starts_with('#') {
             out.push_str(title);
             out.push_str("\n\n");
         }
     }
-    out.push_str(reply.markdown.trim_end());
+    out.push_str(&render(&reply.markdown, Flavor::Plain, usize::MAX).join("\n\n"));
     out
 }

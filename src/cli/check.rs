@@ -2,12 +2,13 @@
 
 use std::process::ExitCode;
 
-use crate::knowledge::Knowledge;
-use crate::source::Origin;
+use crate::knowledge::{Knowledge, KnowledgeSource};
 
-/// Validates the tree at `origin`; exit code 1 when anything is wrong.
-pub fn run(origin: &Origin) -> ExitCode {
-    match Knowledge::load(origin) {
+/// Validates the rules and articles of `source`; exit code 1 when anything
+/// is wrong.
+pub fn run(source: &KnowledgeSource) -> ExitCode {
+    let origin = &source.origin;
+    match Knowledge::load(source) {
         Ok(k) => {
             let intents = k.engine.intents().len();
             println!(
@@ -22,6 +23,9 @@ pub fn run(origin: &Origin) -> ExitCode {
                     "warning: answers/{}/{}.md is missing; {} users get it from the next locale in their chain (ends in {default})",
                     m.locale, m.key, m.locale
                 );
+            }
+            for skipped in &k.skipped_articles {
+                println!("warning: skipped article: {skipped}");
             }
             ExitCode::SUCCESS
         }

@@ -7,6 +7,7 @@
 mod chat;
 mod check;
 mod eval;
+mod import;
 mod oneshot;
 
 use std::path::PathBuf;
@@ -67,6 +68,21 @@ pub enum Command {
     /// Work with rule files.
     #[command(subcommand)]
     Intents(IntentsCommand),
+    /// Import help articles in the Microsoft Docs localized-markdown format
+    /// (`<locale>/<slug>.md`, plain or side-by-side) as answers the bot serves.
+    ImportArticles(ImportArgs),
+}
+
+/// Arguments of `import-articles`.
+#[derive(Debug, ClapArgs)]
+pub struct ImportArgs {
+    /// Directory of articles; the locale is read from each file's front matter.
+    #[arg(value_name = "SRC_DIR")]
+    pub src: PathBuf,
+    /// Where to write answer files (default: <data-dir>/articles, where the
+    /// bot looks for them).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `--locale`.
@@ -149,30 +165,37 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .unwrap_or(Command::Chat(LocaleArg { locale: None }))
     {
         Command::Intents(IntentsCommand::Check { dir }) => {
-            let origin = match dir {
-                Some(d) => crate::source::Origin::Dir(d),
-                None => settings.origin(),
-            };
-            Ok(check::run(&origin))
+            let mut source = settings.knowledge_source();
+            if let Some(d) = dir {
+                source.origin = crate::source::Origin::Dir(d);
+            }
+            Ok(check::run(&source))
+        }
+        Command::ImportArticles(a) => {
+            let out = a.out.unwrap_or_else(|| settings.articles_dir.clone());
+            import::run(&a.src, &out)
         }
         command => {
             let knowledge = load_knowledge(&settings)?;
             match command {
-                Command::Chat(locale) => chat::run(knowledge, settings.origin(), locale.locale),
+                Command::Chat(locale) => chat::run(knowledge, locale.locale),
                 Command::Ask(a) => oneshot::ask(knowledge, &a),
                 Command::Explain(a) => oneshot::explain(&knowledge, &a),
                 Command::Classify(c) => oneshot::classify(&knowledge, &c),
                 Command::Eval(e) => eval::run(&knowledge, &e),
-                Command::Intents(_) => Ok(ExitCode::SUCCESS),
+                Command::Intents(_) | Command::ImportArticles(_) => Ok(ExitCode::SUCCESS),
             }
         }
     }
 }
 
 fn load_knowledge(settings: &Settings) -> anyhow::Result<Knowledge> {
-    let origin = settings.origin();
-    Knowledge::load(&origin).with_context(|| {
-        format!("cannot load rules from {origin}; run `supportbot intents check` for details")
+    let source = settings.knowledge_source();
+    Knowledge::load(&source).with_context(|| {
+        format!(
+            "cannot load rules from {}; run `supportbot intents check` for details",
+            source.origin
+        )
     })
 }
 

@@ -58,3 +58,8 @@ pub fn stdout_of(output: &std::process::Output) -> String {
 pub fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+pub mod corpus;
+pub mod source_counts;
+#[allow(unused_imports)]
+pub use corpus::*;
