@@ -113,6 +113,23 @@ impl Bot {
                 )
             }
             Message::Why => self.why(&knowledge, &key, &inbound),
+            Message::Command(_) => {
+                let chain = knowledge.negotiator.negotiate(&inbound.locales, &[], "");
+                let mut reply = reply_from(
+                    Rendered {
+                        key: "lifecycle".into(),
+                        locale: chain.preferred().to_owned(),
+                        title: None,
+                        markdown: "Subscription actions are not available on this bot.".into(),
+                    },
+                    &chain,
+                    &Classification::default(),
+                    None,
+                    Vec::new(),
+                );
+                reply.visibility = Visibility::Private;
+                reply
+            }
         }
     }
 
@@ -232,6 +249,8 @@ impl Bot {
             choices: Vec::new(),
             slots: Default::default(),
             visibility: Visibility::Private,
+            buttons: Vec::new(),
+            attachment: None,
         }
     }
 
@@ -351,6 +370,8 @@ fn reply_from(
         choices,
         slots: classification.slots.clone(),
         visibility: Visibility::Public,
+        buttons: Vec::new(),
+        attachment: None,
     }
 }
 

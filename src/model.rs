@@ -115,6 +115,59 @@ pub enum Message {
     },
     /// Explain the last answer given in this conversation.
     Why,
+    /// A subscription-lifecycle command (slash command, button, admin CLI,
+    /// or chat text such as "cancel SUB-1" / "confirm TOKEN").
+    Command(Command),
+}
+
+/// Subscription-lifecycle commands. Mutating ones are two-step: the bot
+/// replies with what will happen and a confirmation token; `Confirm` with
+/// that token (from the same identity, within 15 minutes, once) acts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Show an account's subscriptions; `None` means the account bound to
+    /// the speaker's guild or tenant.
+    Status {
+        /// Account id.
+        account: Option<String>,
+    },
+    /// Cancel a subscription (disabled, then deleted after the policy's days).
+    Cancel {
+        /// Subscription id.
+        subscription: String,
+    },
+    /// Issue the prorated refund credit for a subscription's unused term.
+    Refund {
+        /// Subscription id.
+        subscription: String,
+    },
+    /// Reactivate a disabled subscription within its window.
+    Reactivate {
+        /// Subscription id.
+        subscription: String,
+    },
+    /// Close a whole account (needs the account id typed back to confirm).
+    CloseAccount {
+        /// Account id.
+        account: String,
+    },
+    /// Export an account's data as JSON.
+    Export {
+        /// Account id; `None` means the account bound to the speaker's scope.
+        account: Option<String>,
+    },
+    /// Confirm a proposed action.
+    Confirm {
+        /// The token from the proposal.
+        token: String,
+        /// The account id typed back, for closing an account.
+        typed: Option<String>,
+    },
+    /// Drop a proposed action.
+    Dismiss {
+        /// The token from the proposal.
+        token: String,
+    },
 }
 
 /// How widely a reply should be shown.
@@ -167,4 +220,60 @@ pub struct Reply {
     pub slots: Slots,
     /// Who should see it.
     pub visibility: Visibility,
+    /// Buttons (Discord components, Teams card actions) for confirmations.
+    pub buttons: Vec<Button>,
+    /// A file to attach (account exports).
+    pub attachment: Option<Attachment>,
+}
+
+/// A button under a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Button {
+    /// Localized label.
+    pub label: String,
+    /// What pressing it does.
+    pub action: ButtonAction,
+    /// How prominent it is.
+    pub style: ButtonStyle,
+}
+
+/// What a button does. Transports encode it in the platform's custom id or
+/// card data (a token is at most 64 characters, so `confirm:`/`dismiss:` plus
+/// the token fits Discord's 100-character `custom_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ButtonAction {
+    /// Confirm the proposal with this token.
+    Confirm {
+        /// Confirmation token.
+        token: String,
+        /// True when the account id must be typed back (a modal or input).
+        needs_typed_account: bool,
+    },
+    /// Drop the proposal with this token.
+    Dismiss {
+        /// Confirmation token.
+        token: String,
+    },
+}
+
+/// Button prominence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ButtonStyle {
+    /// The destructive confirmation.
+    Danger,
+    /// The safe choice.
+    Secondary,
+}
+
+/// A file attached to a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    /// File name, e.g. `ACME-export.json`.
+    pub filename: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Contents.
+    pub text: String,
 }
