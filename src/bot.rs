@@ -11,11 +11,13 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 
+use crate::actions::parse::parse as parse_command;
+use crate::actions::Actions;
 use crate::answer::{explain_markdown, AnswerVars, Choice, Rendered};
 use crate::intent::{Classification, Explanation};
 use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::locale::LocaleChain;
-use crate::model::{Inbound, Message, Platform, Reply, ReplyChoice, Visibility};
+use crate::model::{Command, Inbound, Message, Platform, Reply, ReplyChoice, Visibility};
 
 /// Messages longer than this are classified on their first
 /// `MAX_CLASSIFIED_BYTES` only: requests are short, and a pasted log must
@@ -31,6 +33,7 @@ const MAX_SESSIONS: usize = 10_000;
 pub struct Bot {
     knowledge: ArcSwap<Knowledge>,
     sessions: Mutex<Sessions>,
+    actions: Option<Actions>,
 }
 
 /// What a reload did.
@@ -62,7 +65,21 @@ impl Bot {
         Bot {
             knowledge: ArcSwap::from_pointee(knowledge),
             sessions: Mutex::new(Sessions::default()),
+            actions: None,
         }
+    }
+
+    /// A bot that also runs subscription-lifecycle commands.
+    pub fn with_actions(knowledge: Knowledge, actions: Actions) -> Bot {
+        Bot {
+            actions: Some(actions),
+            ..Bot::new(knowledge)
+        }
+    }
+
+    /// The lifecycle commands, when configured.
+    pub fn actions(&self) -> Option<&Actions> {
+        self.actions.as_ref()
     }
 
     /// The knowledge currently in use.
@@ -94,7 +111,13 @@ impl Bot {
             inbound.conversation.clone(),
         );
         match &inbound.message {
-            Message::Text(text) => self.answer_text(&knowledge, &key, &inbound, text),
+            Message::Text(text) => {
+                let command = self.actions.as_ref().and_then(|_| parse_command(text));
+                match command {
+                    Some(command) => self.command(&knowledge, &inbound, &command, text).await,
+                    None => self.answer_text(&knowledge, &key, &inbound, text),
+                }
+            }
             Message::Help { topic } => {
                 let chain = knowledge.negotiator.negotiate(&inbound.locales, &[], "");
                 let intent = topic.as_deref().and_then(|t| knowledge.engine.intent(t));
@@ -103,7 +126,7 @@ impl Bot {
                     None => vec!["help"],
                 };
                 let vars = AnswerVars::for_date(inbound.received_at.date_naive());
-                let rendered = render_first(&knowledge, &keys, &chain, &vars);
+                let rendered = render_answer(&knowledge, &keys, &chain, &vars);
                 reply_from(
                     rendered,
                     &chain,
@@ -113,20 +136,40 @@ impl Bot {
                 )
             }
             Message::Why => self.why(&knowledge, &key, &inbound),
-            Message::Command(_) => {
-                let chain = knowledge.negotiator.negotiate(&inbound.locales, &[], "");
-                let mut reply = reply_from(
-                    Rendered {
-                        key: "lifecycle".into(),
-                        locale: chain.preferred().to_owned(),
-                        title: None,
-                        markdown: "Subscription actions are not available on this bot.".into(),
-                    },
-                    &chain,
-                    &Classification::default(),
-                    None,
-                    Vec::new(),
-                );
+            Message::Command(command) => self.command(&knowledge, &inbound, command, "").await,
+        }
+    }
+
+    /// Runs a lifecycle command; `text` (the chat message it came from, if
+    /// any) only helps pick the reply language.
+    async fn command(
+        &self,
+        knowledge: &Knowledge,
+        inbound: &Inbound,
+        command: &Command,
+        text: &str,
+    ) -> Reply {
+        let langs = if text.is_empty() {
+            Vec::new()
+        } else {
+            knowledge.engine.classify(text).langs
+        };
+        let chain = knowledge.negotiator.negotiate(&inbound.locales, &langs, "");
+        let base = AnswerVars::for_date(inbound.received_at.date_naive());
+        match &self.actions {
+            Some(actions) => {
+                actions
+                    .handle(knowledge, inbound, command, &chain, base)
+                    .await
+            }
+            None => {
+                let rendered = Rendered {
+                    key: "lifecycle".into(),
+                    locale: chain.preferred().to_owned(),
+                    title: None,
+                    markdown: "Subscription actions are not enabled on this bot.".into(),
+                };
+                let mut reply = plain_reply(rendered, &chain);
                 reply.visibility = Visibility::Private;
                 reply
             }
@@ -146,7 +189,7 @@ impl Bot {
             let chain = knowledge.negotiator.negotiate(&inbound.locales, &[], "");
             let intent = knowledge.engine.intent(&choice);
             let keys = answer_keys(intent);
-            let rendered = render_first(knowledge, &keys, &chain, &vars_base);
+            let rendered = render_answer(knowledge, &keys, &chain, &vars_base);
             let mut reply = reply_from(
                 rendered,
                 &chain,
@@ -178,7 +221,7 @@ impl Bot {
                 })
                 .collect();
             vars.choices = choices.clone();
-            let rendered = render_first(knowledge, &["choose"], &chain, &vars);
+            let rendered = render_answer(knowledge, &["choose"], &chain, &vars);
             let offered = choices
                 .iter()
                 .map(|c| ReplyChoice {
@@ -193,7 +236,7 @@ impl Bot {
             reply
         } else if let Some(top) = classification.top() {
             let intent = knowledge.engine.intent(&top.intent);
-            let rendered = render_first(knowledge, &answer_keys(intent), &chain, &vars);
+            let rendered = render_answer(knowledge, &answer_keys(intent), &chain, &vars);
             let mut reply = reply_from(
                 rendered,
                 &chain,
@@ -205,7 +248,7 @@ impl Bot {
             reply
         } else if let Some(topic) = &classification.topic {
             let intent = knowledge.engine.intent(&topic.intent);
-            let rendered = render_first(knowledge, &answer_keys(intent), &chain, &vars);
+            let rendered = render_answer(knowledge, &answer_keys(intent), &chain, &vars);
             reply_from(
                 rendered,
                 &chain,
@@ -214,7 +257,7 @@ impl Bot {
                 Vec::new(),
             )
         } else {
-            let rendered = render_first(knowledge, &["none"], &chain, &vars);
+            let rendered = render_answer(knowledge, &["none"], &chain, &vars);
             reply_from(rendered, &chain, classification, None, Vec::new())
         };
         if reply.choices.is_empty() {
@@ -312,7 +355,7 @@ fn answer_keys(intent: Option<&crate::intent::engine::IntentInfo>) -> Vec<&str> 
 
 /// Renders the first of `keys` available in each locale of the chain, in
 /// chain order: a Norwegian article beats an English template.
-fn render_first(
+pub(crate) fn render_answer(
     knowledge: &Knowledge,
     keys: &[&str],
     chain: &LocaleChain,
@@ -348,6 +391,17 @@ fn intent_label(knowledge: &Knowledge, intent: &str, chain: &[String]) -> String
         .find_map(|l| knowledge.catalog.title(l, key))
         .or_else(|| info.map(|i| i.description.clone()))
         .unwrap_or_else(|| intent.to_owned())
+}
+
+/// A reply that carries only an answer (no classification).
+pub(crate) fn plain_reply(rendered: Rendered, chain: &LocaleChain) -> Reply {
+    reply_from(
+        rendered,
+        chain,
+        &Classification::default(),
+        None,
+        Vec::new(),
+    )
 }
 
 fn reply_from(

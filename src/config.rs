@@ -25,6 +25,13 @@ pub struct FileSettings {
     pub intents_dir: Option<PathBuf>,
     /// Imported articles; `<data_dir>/articles` when unset.
     pub articles_dir: Option<PathBuf>,
+    /// Lifecycle policy (disabled days, grace, seat limit, per-country
+    /// overrides, refund rules); built-in defaults when unset.
+    pub policy_file: Option<PathBuf>,
+    /// Who administers what: support agents, Discord admin roles, Teams
+    /// admins.
+    #[serde(default)]
+    pub auth: crate::auth::AuthConfig,
 }
 
 /// Effective settings.
@@ -38,6 +45,10 @@ pub struct Settings {
     pub intents_dir: Option<PathBuf>,
     /// Imported articles directory.
     pub articles_dir: PathBuf,
+    /// Lifecycle policy file, if any.
+    pub policy_file: Option<PathBuf>,
+    /// Authorisation config.
+    pub auth: crate::auth::AuthConfig,
 }
 
 /// A problem with the configuration.
@@ -117,6 +128,8 @@ impl Settings {
             data_dir,
             http_addr: parsed_addr,
             intents_dir: overrides.intents_dir.or(file.intents_dir),
+            policy_file: file.policy_file,
+            auth: file.auth,
         })
     }
 
@@ -162,6 +175,21 @@ mod tests {
         )
         .expect("loads");
         assert_eq!(s.data_dir, PathBuf::from("/tmp/y"));
+    }
+
+    #[test]
+    fn auth_section_parses_as_documented() {
+        let f = write(
+            "[auth]\nsupport_agents = [{ platform = \"discord\", user_id = \"123\" }]\n\
+             discord_admin_role_ids = [987]\nteams_admins = [[\"tenant\", \"aad\"]]\n",
+        );
+        let s = Settings::load(Some(f.path()), Overrides::default()).expect("loads");
+        assert_eq!(s.auth.discord_admin_role_ids, vec![987]);
+        assert_eq!(s.auth.support_agents.len(), 1);
+        assert_eq!(
+            s.auth.teams_admins,
+            vec![("tenant".to_owned(), "aad".to_owned())]
+        );
     }
 
     #[test]

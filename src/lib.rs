@@ -14,6 +14,11 @@
 //! - [`article`]: import of Microsoft Docs localized help articles into
 //!   literal answers keyed by slug and locale.
 //! - [`knowledge`]: rules + locales + answers, validated as one unit.
+//! - [`lifecycle`]: accounts, subscriptions, policy, transitions, prorated
+//!   credit, two-step confirmation, audit and the scheduler.
+//! - [`auth`]: roles from signed identity; `VerifiedAdmin` is the only way
+//!   into mutating lifecycle calls.
+//! - [`store`]: the storage trait; `store/sled.rs` is the only sled user.
 //! - [`bot`]: `Bot::handle(Inbound) -> Reply`, the entry point of every
 //!   transport.
 //! - [`model`]: `Inbound`, `Reply`, `Identity`.
@@ -28,16 +33,20 @@
 //!    agreed and every template rendered; reloads swap whole values.
 //! 3. Identity comes from what the platform signed, never from text.
 
+pub mod actions;
 pub mod answer;
 pub mod article;
+pub mod auth;
 pub mod bot;
 pub mod cli;
 pub mod config;
 pub mod intent;
 pub mod knowledge;
+pub mod lifecycle;
 pub mod locale;
 pub mod model;
 pub mod source;
+pub mod store;
 
 pub use bot::Bot;
 pub use knowledge::Knowledge;

@@ -12,7 +12,7 @@ use crate::intent::{Candidate, Slots};
 use crate::locale::LocaleSource;
 
 /// Where a message came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
     /// The local command line.
@@ -25,14 +25,21 @@ pub enum Platform {
     TeamsWebhook,
 }
 
-impl std::fmt::Display for Platform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl Platform {
+    /// Stable lowercase name, as serialised and used in storage keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Platform::Cli => "cli",
             Platform::Discord => "discord",
             Platform::Teams => "teams",
             Platform::TeamsWebhook => "teams_webhook",
-        })
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

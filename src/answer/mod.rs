@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use explain::explain_markdown;
-pub use templates::{AnswerVars, Choice};
+pub use templates::{ActionVars, AnswerVars, Choice, SubscriptionVars};
 
 /// Whether a body is a template or literal text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -29,6 +29,74 @@ pub struct AnswerVars {
     pub seat_limit: u32,
     /// Choices offered when a message matched several intents.
     pub choices: Vec<Choice>,
+    /// Facts of a subscription-lifecycle action, for the `action-*` answers.
+    pub action: Option<ActionVars>,
+}
+
+/// What a lifecycle answer talks about. Dates are ISO 8601 (render them with
+/// `| date`); money is minor units plus currency and exponent (render with
+/// `| money(currency, exponent)`), so every figure is localized by the
+/// template, not here.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ActionVars {
+    /// `cancel`, `refund`, `reactivate`, `close_account`, `status`, `export`.
+    pub kind: String,
+    /// Account id.
+    pub account: String,
+    /// Account display name.
+    pub account_name: String,
+    /// Subscription id, when the action targets one.
+    pub subscription: String,
+    /// Product name of that subscription.
+    pub product: String,
+    /// When the change takes effect.
+    pub effective: String,
+    /// When data is deleted (cancel, close), or empty.
+    pub delete_at: String,
+    /// True when a prorated credit is involved.
+    pub has_credit: bool,
+    /// Credit amount in minor units.
+    pub credit_minor: i64,
+    /// Credit currency (ISO 4217).
+    pub currency: String,
+    /// Minor-unit digits of the currency.
+    pub exponent: u32,
+    /// Unused days the credit covers.
+    pub unused_days: i64,
+    /// New term after a reactivation.
+    pub term_start: String,
+    /// End of that term.
+    pub term_end: String,
+    /// True when a reactivation starts a new, billed term.
+    pub new_term: bool,
+    /// Subscriptions cancelled or deleted by closing the account.
+    pub affected: Vec<String>,
+    /// Confirmation token of a proposal.
+    pub token: String,
+    /// Until when the proposal can be confirmed (ISO 8601 date and time, UTC).
+    pub expires: String,
+    /// True when the account id must be typed back to confirm.
+    pub needs_typed_account: bool,
+    /// Why an action was refused (a short English explanation from the
+    /// lifecycle core; the template supplies the localized lead).
+    pub reason: String,
+    /// Subscriptions of the account (status).
+    pub subscriptions: Vec<SubscriptionVars>,
+}
+
+/// One subscription in a status answer.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SubscriptionVars {
+    /// Id.
+    pub id: String,
+    /// Product name.
+    pub product: String,
+    /// `active`, `expired`, `disabled`, `deleted`.
+    pub state: String,
+    /// Seats.
+    pub seats: u32,
+    /// End of the current term (ISO 8601).
+    pub term_end: String,
 }
 
 /// One numbered choice.
@@ -55,6 +123,7 @@ impl AnswerVars {
             retention_days: 180,
             seat_limit: 25,
             choices: Vec::new(),
+            action: None,
         }
     }
 
@@ -78,6 +147,35 @@ impl AnswerVars {
                 label: "Refund".into(),
             },
         ];
+        vars.action = Some(ActionVars {
+            kind: "cancel".into(),
+            account: "contoso".into(),
+            account_name: "Contoso AS".into(),
+            subscription: "SUB-1".into(),
+            product: "Microsoft 365 Business Standard".into(),
+            effective: "2027-02-24".into(),
+            delete_at: "2027-05-25".into(),
+            has_credit: true,
+            credit_minor: 12_345,
+            currency: "NOK".into(),
+            exponent: 2,
+            unused_days: 12,
+            term_start: "2027-02-24".into(),
+            term_end: "2027-03-23".into(),
+            new_term: false,
+            affected: vec!["SUB-1".into(), "SUB-2".into()],
+            token: "c1.sample".into(),
+            expires: "2027-02-24T12:15:00Z".into(),
+            needs_typed_account: true,
+            reason: "sample reason".into(),
+            subscriptions: vec![SubscriptionVars {
+                id: "SUB-1".into(),
+                product: "Microsoft 365 Business Standard".into(),
+                state: "active".into(),
+                seats: 10,
+                term_end: "2027-03-23".into(),
+            }],
+        });
         vars
     }
 }

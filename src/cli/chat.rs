@@ -10,17 +10,27 @@ use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::{cli_inbound, runtime};
+use crate::actions::Actions;
 use crate::answer::render::{render, Flavor};
 use crate::knowledge::Knowledge;
 use crate::model::Message;
 use crate::{Bot, Reply};
 
 const BANNER: &str = "supportbot: ask how to cancel a subscription, get a refund or close an account \
-(English or Norwegian).\nCommands: /help, /why (explain the last answer), /locale TAG, /reload, /quit.";
+(English or Norwegian).\nCommands: /help, /why (explain the last answer), /locale TAG, /reload, /demo, /quit.\n\
+As the local operator you can also act: status ACCOUNT, cancel SUB-1 (si opp SUB-1), refund SUB-1, \
+reactivate SUB-1, close account ACCOUNT, export ACCOUNT, then confirm TOKEN.";
 
 /// Runs the conversation until end of input or `/quit`.
-pub fn run(knowledge: Knowledge, locale: Option<String>) -> anyhow::Result<ExitCode> {
-    let bot = Bot::new(knowledge);
+pub fn run(
+    knowledge: Knowledge,
+    actions: Option<Actions>,
+    locale: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let bot = match actions {
+        Some(actions) => Bot::with_actions(knowledge, actions),
+        None => Bot::new(knowledge),
+    };
     runtime()?.block_on(converse(&bot, locale))
 }
 
@@ -81,11 +91,39 @@ async fn converse(bot: &Bot, mut locale: Option<String>) -> anyhow::Result<ExitC
                 };
             }
             ("/why", _) => inbound.message = Message::Why,
+            ("/demo", _) => {
+                match bot.actions() {
+                    Some(actions) => {
+                        let service = actions.service();
+                        let seed = super::admin::demo_seed(service.now());
+                        let operator = crate::model::Identity::local_operator();
+                        let result =
+                            match crate::auth::authorize_operator(&operator, &Default::default()) {
+                                Ok(op) => service
+                                    .provision(&op, seed)
+                                    .await
+                                    .map_err(|e| e.to_string()),
+                                Err(e) => Err(e.to_string()),
+                            };
+                        match result {
+                            Ok(()) => eprintln!(
+                                "Created account `demo` with SUB-1..SUB-4. Try: status demo"
+                            ),
+                            Err(e) => eprintln!("No demo account created: {e}"),
+                        }
+                    }
+                    None => eprintln!("Subscription actions are off (see the note at start)."),
+                }
+                continue;
+            }
             _ => {}
         }
         let reply = bot.handle(inbound).await;
         let mut out = std::io::stdout().lock();
         writeln!(out, "{}\n", plain(&reply))?;
+        if let Some(attachment) = &reply.attachment {
+            writeln!(out, "{}\n", attachment.text)?;
+        }
         out.flush()?;
     }
     Ok(ExitCode::SUCCESS)

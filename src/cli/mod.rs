@@ -4,10 +4,12 @@
 //! The names here are a contract that tests and outside tooling rely on
 //! (see `docs/architecture.md`): extend, never rename.
 
+mod admin;
 mod chat;
 mod check;
 mod eval;
 mod import;
+mod lifecycle;
 mod oneshot;
 
 use std::path::PathBuf;
@@ -71,6 +73,13 @@ pub enum Command {
     /// Import help articles in the Microsoft Docs localized-markdown format
     /// (`<locale>/<slug>.md`, plain or side-by-side) as answers the bot serves.
     ImportArticles(ImportArgs),
+    /// Subscription lifecycle for the local operator (trusted as a support agent).
+    Admin {
+        #[command(flatten)]
+        options: admin::AdminOptions,
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
 }
 
 /// Arguments of `import-articles`.
@@ -178,8 +187,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         command => {
             let knowledge = load_knowledge(&settings)?;
             match command {
-                Command::Chat(locale) => chat::run(knowledge, locale.locale),
-                Command::Ask(a) => oneshot::ask(knowledge, &a),
+                Command::Chat(locale) => {
+                    let actions = lifecycle::open_for_chat(&settings);
+                    chat::run(knowledge, actions, locale.locale)
+                }
+                Command::Ask(a) => oneshot::ask(knowledge, lifecycle::open_for_chat(&settings), &a),
+                Command::Admin { options, command } => {
+                    admin::run(&settings, knowledge, command, options)
+                }
                 Command::Explain(a) => oneshot::explain(&knowledge, &a),
                 Command::Classify(c) => oneshot::classify(&knowledge, &c),
                 Command::Eval(e) => eval::run(&knowledge, &e),

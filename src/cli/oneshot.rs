@@ -12,9 +12,16 @@ use crate::knowledge::Knowledge;
 use crate::{Bot, Reply};
 
 /// `ask`: answers one message like the chat would.
-pub fn ask(knowledge: Knowledge, args: &AskArgs) -> anyhow::Result<ExitCode> {
+pub fn ask(
+    knowledge: Knowledge,
+    actions: Option<crate::actions::Actions>,
+    args: &AskArgs,
+) -> anyhow::Result<ExitCode> {
     let text = args.text.join(" ");
-    let bot = Bot::new(knowledge);
+    let bot = match actions {
+        Some(actions) => Bot::with_actions(knowledge, actions),
+        None => Bot::new(knowledge),
+    };
     let reply =
         runtime()?.block_on(bot.handle(cli_inbound(&text, args.locale.locale.as_deref(), 0)));
     let mut out = std::io::stdout().lock();

@@ -1,0 +1,249 @@
+//! Lifecycle commands in the conversation: maps a [`Command`] to the
+//! lifecycle service and renders proposals, receipts, status and refusals
+//! in the user's language.
+//!
+//! This layer decides nothing about permissions: the service authorises the
+//! signed [`Identity`](crate::model::Identity) on every call and audits
+//! refusals. It only resolves which account a subscription id means and
+//! turns the service's structured facts into answer variables.
+
+pub mod parse;
+mod vars;
+
+use std::sync::Arc;
+
+use crate::answer::{ActionVars, AnswerVars};
+use crate::knowledge::Knowledge;
+use crate::lifecycle::{
+    AccountId, Action, CloseMode, EventId, LifecycleError, LifecycleService, SubscriptionId,
+};
+use crate::locale::LocaleChain;
+use crate::model::{
+    Attachment, Button, ButtonAction, ButtonStyle, Command, Inbound, Reply, Visibility,
+};
+use crate::store::Store;
+
+/// The lifecycle service over any store (sled in production, memory in tests).
+pub type Lifecycle = LifecycleService<Arc<dyn Store>>;
+
+/// Answers lifecycle commands.
+pub struct Actions {
+    service: Lifecycle,
+}
+
+impl std::fmt::Debug for Actions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Actions")
+    }
+}
+
+/// The answer to a command before it becomes a [`Reply`].
+struct Answer {
+    key: &'static str,
+    vars: ActionVars,
+    buttons: Vec<Button>,
+    attachment: Option<Attachment>,
+}
+
+impl Actions {
+    /// Wraps a lifecycle service.
+    pub fn new(service: Lifecycle) -> Actions {
+        Actions { service }
+    }
+
+    /// The service, for the scheduler and the admin CLI.
+    pub fn service(&self) -> &Lifecycle {
+        &self.service
+    }
+
+    /// Runs `command` for `inbound`'s identity and renders the reply.
+    pub async fn handle(
+        &self,
+        knowledge: &Knowledge,
+        inbound: &Inbound,
+        command: &Command,
+        chain: &LocaleChain,
+        base: AnswerVars,
+    ) -> Reply {
+        let answer = match self.run(inbound, command).await {
+            Ok(answer) => answer,
+            Err(e) => refusal(&e),
+        };
+        let mut vars = base;
+        vars.action = Some(answer.vars);
+        let rendered = crate::bot::render_answer(knowledge, &[answer.key], chain, &vars);
+        let mut reply = crate::bot::plain_reply(rendered, chain);
+        reply.visibility = Visibility::Private;
+        reply.buttons = answer.buttons;
+        reply.attachment = answer.attachment;
+        reply
+    }
+
+    async fn run(&self, inbound: &Inbound, command: &Command) -> Result<Answer, LifecycleError> {
+        let identity = &inbound.identity;
+        let event = EventId::new(identity.platform, &inbound.event_id)?;
+        match command {
+            Command::Status { account } => {
+                let account = self.account_or_scope(inbound, account.as_deref()).await?;
+                let status = self.service.status(identity, &account).await?;
+                Ok(plain("action-status", vars::status(&status)))
+            }
+            Command::Cancel { subscription }
+            | Command::Refund { subscription }
+            | Command::Reactivate { subscription } => {
+                let (account, sub) = self.resolve_subscription(inbound, subscription).await?;
+                let action = match command {
+                    Command::Cancel { .. } => Action::Cancel { subscription: sub },
+                    Command::Refund { .. } => Action::Refund { subscription: sub },
+                    _ => Action::Reactivate { subscription: sub },
+                };
+                let admin = self
+                    .service
+                    .authorize(identity, &account, Some(&event))
+                    .await?;
+                let proposal = self.service.propose(&admin, action, &event).await?;
+                Ok(proposed(proposal))
+            }
+            Command::CloseAccount { account } => {
+                let account = AccountId::parse(account)?;
+                let admin = self
+                    .service
+                    .authorize(identity, &account, Some(&event))
+                    .await?;
+                let close = |mode| Action::CloseAccount { mode };
+                let proposal = match self
+                    .service
+                    .propose(&admin, close(CloseMode::WhenAllCancelled), &event)
+                    .await
+                {
+                    // Subscriptions still open: offer the explicit "close now"
+                    // choice, which cancels and deletes them; the typed-back
+                    // account id is the stronger confirmation.
+                    Err(LifecycleError::CloseBlocked { .. }) => {
+                        self.service
+                            .propose(&admin, close(CloseMode::CancelAndDeleteNow), &event)
+                            .await?
+                    }
+                    other => other?,
+                };
+                Ok(proposed(proposal))
+            }
+            Command::Export { account } => {
+                let account = self.account_or_scope(inbound, account.as_deref()).await?;
+                let admin = self
+                    .service
+                    .authorize(identity, &account, Some(&event))
+                    .await?;
+                let export = self.service.export(&admin, Some(&event)).await?;
+                let json = export.to_json().map_err(|e| {
+                    LifecycleError::Internal(crate::store::StoreError::Io(e.to_string()))
+                })?;
+                let mut answer = plain("action-export", vars::account(&export.account));
+                answer.attachment = Some(Attachment {
+                    filename: format!("{account}-export.json"),
+                    content_type: "application/json".into(),
+                    text: json,
+                });
+                Ok(answer)
+            }
+            Command::Confirm { token, typed } => {
+                let receipt = self
+                    .service
+                    .confirm(identity, token, typed.as_deref(), &event)
+                    .await?;
+                Ok(plain("action-done", vars::receipt(&receipt)))
+            }
+            Command::Dismiss { .. } => Ok(plain("action-dismissed", ActionVars::default())),
+        }
+    }
+
+    /// The account named, or the one bound to the speaker's guild/tenant.
+    async fn account_or_scope(
+        &self,
+        inbound: &Inbound,
+        account: Option<&str>,
+    ) -> Result<AccountId, LifecycleError> {
+        if let Some(a) = account {
+            return Ok(AccountId::parse(a)?);
+        }
+        self.service
+            .account_for_scope(&inbound.identity)
+            .await?
+            .ok_or(LifecycleError::NoAccountInScope)
+    }
+
+    /// `ACCOUNT/SUB-1`, or `SUB-1` in the speaker's bound account, or the
+    /// only account that has a subscription with that id.
+    async fn resolve_subscription(
+        &self,
+        inbound: &Inbound,
+        text: &str,
+    ) -> Result<(AccountId, SubscriptionId), LifecycleError> {
+        if let Some((account, sub)) = text.split_once('/') {
+            return Ok((AccountId::parse(account)?, SubscriptionId::parse(sub)?));
+        }
+        let sub = SubscriptionId::parse(text)?;
+        if let Some(account) = self.service.account_for_scope(&inbound.identity).await? {
+            return Ok((account, sub));
+        }
+        let mut holders = self.service.accounts_with_subscription(sub).await?;
+        match holders.len() {
+            1 => Ok((holders.remove(0), sub)),
+            0 => Err(LifecycleError::SubscriptionUnknown(sub)),
+            _ => Err(LifecycleError::SubscriptionAmbiguous {
+                subscription: sub,
+                accounts: holders,
+            }),
+        }
+    }
+}
+
+fn plain(key: &'static str, vars: ActionVars) -> Answer {
+    Answer {
+        key,
+        vars,
+        buttons: Vec::new(),
+        attachment: None,
+    }
+}
+
+fn proposed(proposal: crate::lifecycle::Proposal) -> Answer {
+    let needs_typed_account = proposal.requires_typed_account_id;
+    let token = proposal.token.clone();
+    let mut answer = plain("action-proposal", vars::proposal(&proposal));
+    answer.buttons = vec![
+        Button {
+            label: "Confirm".into(),
+            action: ButtonAction::Confirm {
+                token: token.clone(),
+                needs_typed_account,
+            },
+            style: ButtonStyle::Danger,
+        },
+        Button {
+            label: "Cancel".into(),
+            action: ButtonAction::Dismiss { token },
+            style: ButtonStyle::Secondary,
+        },
+    ];
+    answer
+}
+
+fn refusal(e: &LifecycleError) -> Answer {
+    let reason = match e {
+        LifecycleError::Internal(inner) => {
+            tracing::error!(error = %inner, "lifecycle action failed");
+            "an internal error occurred; nothing was changed. Please try again, or contact support."
+                .to_owned()
+        }
+        other => other.to_string(),
+    };
+    plain(
+        "action-refused",
+        ActionVars {
+            kind: "refused".into(),
+            reason,
+            ..ActionVars::default()
+        },
+    )
+}

@@ -1,0 +1,212 @@
+//! The subscription lifecycle driven through `supportbot admin …` and the
+//! chat, against a real sled database in a temporary data directory.
+
+mod common;
+
+use common::{stderr_of, stdout_of, supportbot};
+use serde_json::Value;
+
+struct Data(tempfile::TempDir);
+
+impl Data {
+    fn new() -> Data {
+        let data = Data(tempfile::tempdir().expect("tmp"));
+        let out = data.admin(&["seed-demo"]);
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        data
+    }
+
+    fn admin(&self, args: &[&str]) -> std::process::Output {
+        self.admin_stdin(args, "")
+    }
+
+    fn admin_stdin(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        supportbot()
+            .arg("--data-dir")
+            .arg(self.0.path())
+            .arg("admin")
+            .args(args)
+            .write_stdin(stdin)
+            .output()
+            .expect("runs")
+    }
+
+    fn json_lines(&self, args: &[&str]) -> Vec<Value> {
+        let out = self.admin(args);
+        stdout_of(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+            .collect()
+    }
+}
+
+#[test]
+fn cancel_is_proposed_confirmed_and_audited() {
+    let data = Data::new();
+    let replies = data.json_lines(&["cancel", "SUB-1", "--yes", "--json", "--request-id", "r1"]);
+    assert_eq!(replies.len(), 2, "proposal then receipt: {replies:?}");
+    assert_eq!(replies[0]["answer_key"], "action-proposal");
+    assert_eq!(replies[0]["visibility"], "private");
+    let token = replies[0]["buttons"][0]["action"]["token"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        !token.is_empty() && token.len() + "confirm:".len() <= 100,
+        "fits a Discord custom_id"
+    );
+    assert_eq!(replies[1]["answer_key"], "action-done");
+    assert!(replies[1]["markdown"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("is cancelled"));
+
+    let status = stdout_of(&data.admin(&["status", "demo"]));
+    assert!(
+        status.contains("SUB-1: Microsoft 365 Business Standard, 10 seats, disabled"),
+        "{status}"
+    );
+
+    let audit = data.json_lines(&["audit", "demo", "--json"]);
+    let confirmed: Vec<&Value> = audit.iter().filter(|r| r["kind"] == "confirmed").collect();
+    assert_eq!(confirmed.len(), 1, "{audit:?}");
+    assert_eq!(confirmed[0]["before"], "active");
+    assert_eq!(confirmed[0]["after"], "disabled");
+}
+
+#[test]
+fn replaying_a_request_id_returns_the_stored_outcome_without_acting_twice() {
+    let data = Data::new();
+    let first = data.json_lines(&["refund", "SUB-1", "--yes", "--json", "--request-id", "same"]);
+    let again = data.json_lines(&["refund", "SUB-1", "--yes", "--json", "--request-id", "same"]);
+    assert_eq!(
+        first[1]["markdown"], again[1]["markdown"],
+        "the replay answers the same"
+    );
+    let audit = data.json_lines(&["audit", "demo", "--json"]);
+    let confirmed = audit.iter().filter(|r| r["kind"] == "confirmed").count();
+    assert_eq!(confirmed, 1, "acted once: {audit:?}");
+}
+
+#[test]
+fn partner_billed_subscriptions_are_refused_with_who_to_contact() {
+    let data = Data::new();
+    let out = data.admin(&["cancel", "SUB-4", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout_of(&out);
+    assert!(text.contains("Contoso Partner AS"), "{text}");
+}
+
+#[test]
+fn closing_an_account_needs_the_id_typed_back_and_then_refuses_everything() {
+    let data = Data::new();
+    let started = (chrono::Utc::now() - chrono::Days::new(10))
+        .date_naive()
+        .to_string();
+    assert!(data
+        .admin(&[
+            "account",
+            "create",
+            "acme",
+            "--name",
+            "Acme AS",
+            "--country",
+            "NO"
+        ])
+        .status
+        .success());
+    let add = data.admin(&[
+        "subscription",
+        "add",
+        "acme",
+        "SUB-1",
+        "--product",
+        "Microsoft 365 Business Basic",
+        "--seats",
+        "5",
+        "--price-minor",
+        "6990",
+        "--currency",
+        "NOK",
+        "--started",
+        &started,
+    ]);
+    assert!(add.status.success(), "{}", stderr_of(&add));
+
+    let out = data.admin_stdin(&["close-account", "acme", "--yes"], "wrong\n");
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("cancelled and deleted now") && text.contains("SUB-1"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1), "wrong id typed back: {text}");
+
+    let out = data.admin_stdin(&["close-account", "acme", "--yes"], "acme\n");
+    assert!(out.status.success(), "{}", stdout_of(&out));
+    assert!(stdout_of(&out).contains("is closed"));
+
+    let out = data.admin(&["reactivate", "acme/SUB-1", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout_of(&out).contains("closed"), "{}", stdout_of(&out));
+}
+
+#[test]
+fn export_is_json_with_account_subscriptions_and_audit() {
+    let data = Data::new();
+    let replies = data.json_lines(&["export", "demo", "--json"]);
+    let export: Value =
+        serde_json::from_str(replies[0]["attachment"]["text"].as_str().unwrap_or("{}"))
+            .expect("export JSON");
+    assert_eq!(export["account"]["id"], "demo");
+    assert_eq!(export["subscriptions"].as_array().map(Vec::len), Some(4));
+    assert!(export["audit"].as_array().is_some_and(|a| !a.is_empty()));
+}
+
+#[test]
+fn tick_deletes_cancelled_subscriptions_after_the_disabled_period() {
+    let data = Data::new();
+    assert!(data.admin(&["cancel", "SUB-1", "--yes"]).status.success());
+    let later = (chrono::Utc::now() + chrono::Days::new(91)).to_rfc3339();
+    let report = data.json_lines(&["tick", "--json", "--now", &later]);
+    assert!(
+        report[0]["transitions"].as_u64().unwrap_or(0) >= 1,
+        "{report:?}"
+    );
+    let status = stdout_of(&data.admin(&["status", "demo"]));
+    assert!(
+        status.contains("SUB-1: Microsoft 365 Business Standard, 10 seats, deleted"),
+        "{status}"
+    );
+}
+
+#[test]
+fn chat_runs_actions_as_a_conversation_in_norwegian() {
+    let data = Data::new();
+    let out = supportbot()
+        .arg("--data-dir")
+        .arg(data.0.path())
+        .write_stdin("si opp SUB-1\n")
+        .output()
+        .expect("runs");
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("Si opp Microsoft 365 Business Standard (SUB-1)"),
+        "{text}"
+    );
+    let token = text
+        .split_whitespace()
+        .find(|w| w.starts_with("c1:"))
+        .expect("a token in the proposal")
+        .to_owned();
+    let out = supportbot()
+        .arg("--data-dir")
+        .arg(data.0.path())
+        .write_stdin(format!("confirm {token}\nconfirm {token}\n"))
+        .output()
+        .expect("runs");
+    let text = stdout_of(&out);
+    assert!(text.contains("is cancelled"), "{text}");
+    assert!(
+        text.contains("already"),
+        "a second confirmation is refused: {text}"
+    );
+}

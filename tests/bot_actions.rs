@@ -1,0 +1,174 @@
+//! Lifecycle commands through `Bot::handle` with platform identities:
+//! authorisation comes only from signed evidence, never from text.
+
+use std::sync::Arc;
+
+use supportbot::actions::{Actions, Lifecycle};
+use supportbot::knowledge::KnowledgeSource;
+use supportbot::lifecycle::{Policy, Seed, SystemClock, TokenKey};
+use supportbot::model::{ButtonAction, Command, Evidence, Identity, Inbound, Message, Platform};
+use supportbot::store::{MemoryStore, Store};
+use supportbot::{Bot, Knowledge};
+
+const MANAGE_GUILD: u64 = 1 << 5;
+
+async fn bot() -> Bot {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let key = TokenKey::from_bytes([7; 32]);
+    let service = Lifecycle::new(
+        store,
+        Policy::default(),
+        Default::default(),
+        Arc::new(SystemClock),
+        key,
+    );
+    let started = (chrono::Utc::now() - chrono::Days::new(5)).date_naive();
+    let seed = Seed::from_toml(&format!(
+        "[[account]]\nid = \"acme\"\nname = \"Acme\"\ncountry = \"NO\"\npreferred_locale = \"nb-NO\"\ndiscord_guild_ids = [111]\n\
+         [[subscription]]\nid = \"SUB-1\"\naccount = \"acme\"\nproduct = \"Microsoft 365\"\nseats = 2\nunit_price_minor = 10000\n\
+         currency = \"NOK\"\nperiod = \"monthly\"\nstarted = \"{started}\"\n"
+    ))
+    .expect("seed");
+    let op = supportbot::auth::authorize_operator(&Identity::local_operator(), &Default::default())
+        .expect("operator");
+    service.provision(&op, seed).await.expect("provisioned");
+    let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("knowledge");
+    Bot::with_actions(knowledge, Actions::new(service))
+}
+
+fn discord(user: &str, guild: Option<&str>, permissions: u64) -> Identity {
+    Identity {
+        platform: Platform::Discord,
+        user_id: user.into(),
+        scope: guild.map(str::to_owned),
+        evidence: Evidence::Discord {
+            permissions,
+            role_ids: Vec::new(),
+        },
+    }
+}
+
+fn inbound(id: &str, identity: Identity, message: Message) -> Inbound {
+    Inbound {
+        event_id: id.into(),
+        identity,
+        conversation: "c".into(),
+        locales: vec!["no".into()],
+        message,
+        received_at: chrono::Utc::now(),
+    }
+}
+
+fn cancel() -> Message {
+    Message::Command(Command::Cancel {
+        subscription: "SUB-1".into(),
+    })
+}
+
+#[tokio::test]
+async fn members_without_admin_permissions_are_refused() {
+    let bot = bot().await;
+    let reply = bot
+        .handle(inbound("1", discord("42", Some("111"), 0), cancel()))
+        .await;
+    assert_eq!(reply.answer_key, "action-refused");
+    assert_eq!(reply.locale, "nb-NO");
+    assert!(reply.buttons.is_empty());
+}
+
+#[tokio::test]
+async fn admin_text_claims_grant_nothing() {
+    let bot = bot().await;
+    let text = Message::Text("I am the administrator, cancel SUB-1".into());
+    let reply = bot
+        .handle(inbound("2", discord("42", Some("111"), 0), text))
+        .await;
+    assert!(reply.buttons.is_empty());
+    assert_ne!(reply.answer_key, "action-proposal");
+}
+
+#[tokio::test]
+async fn admins_in_dms_or_unbound_guilds_and_webhooks_are_refused() {
+    let bot = bot().await;
+    let dm = bot
+        .handle(inbound("3", discord("9", None, MANAGE_GUILD), cancel()))
+        .await;
+    assert_eq!(dm.answer_key, "action-refused");
+    let other = bot
+        .handle(inbound(
+            "4",
+            discord("9", Some("222"), MANAGE_GUILD),
+            Message::Command(Command::Cancel {
+                subscription: "acme/SUB-1".into(),
+            }),
+        ))
+        .await;
+    assert_eq!(other.answer_key, "action-refused");
+    let webhook = Identity {
+        platform: Platform::TeamsWebhook,
+        user_id: "x".into(),
+        scope: Some("t".into()),
+        evidence: Evidence::Unverified,
+    };
+    let hook = bot
+        .handle(inbound(
+            "5",
+            webhook,
+            Message::Command(Command::Cancel {
+                subscription: "acme/SUB-1".into(),
+            }),
+        ))
+        .await;
+    assert_eq!(hook.answer_key, "action-refused");
+}
+
+#[tokio::test]
+async fn guild_admin_proposes_and_only_they_can_confirm_once() {
+    let bot = bot().await;
+    let admin = discord("9", Some("111"), MANAGE_GUILD);
+    let proposal = bot.handle(inbound("6", admin.clone(), cancel())).await;
+    assert_eq!(
+        proposal.answer_key, "action-proposal",
+        "{}",
+        proposal.markdown
+    );
+    assert!(
+        proposal.markdown.contains("Si opp"),
+        "Norwegian for Discord's `no`: {}",
+        proposal.markdown
+    );
+    let Some(ButtonAction::Confirm { token, .. }) =
+        proposal.buttons.first().map(|b| b.action.clone())
+    else {
+        panic!("a confirm button");
+    };
+    let confirm = |id: &str, who: Identity| {
+        inbound(
+            id,
+            who,
+            Message::Command(Command::Confirm {
+                token: token.clone(),
+                typed: None,
+            }),
+        )
+    };
+    let stranger = bot
+        .handle(confirm("7", discord("10", Some("111"), MANAGE_GUILD)))
+        .await;
+    assert_eq!(
+        stranger.answer_key, "action-refused",
+        "another admin cannot confirm someone else's proposal"
+    );
+    let done = bot.handle(confirm("8", admin.clone())).await;
+    assert_eq!(done.answer_key, "action-done", "{}", done.markdown);
+    let replay = bot.handle(confirm("8", admin.clone())).await;
+    assert_eq!(
+        replay.markdown, done.markdown,
+        "a replayed interaction id returns the stored outcome"
+    );
+    let second = bot.handle(confirm("9", admin)).await;
+    assert_eq!(
+        second.answer_key, "action-refused",
+        "a second click is refused"
+    );
+}
