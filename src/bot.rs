@@ -202,9 +202,12 @@ impl Bot {
         }
         let explanation = knowledge.engine.explain(text);
         let classification = &explanation.classification;
-        let chain = knowledge
-            .negotiator
-            .negotiate(&inbound.locales, &classification.langs, text);
+        let chain = knowledge.negotiator.negotiate_with_markers(
+            &inbound.locales,
+            &classification.langs,
+            &classification.marker_langs,
+            text,
+        );
         let mut vars = vars_base;
         vars.product = classification.slots.product.clone();
         vars.subscription_id = classification.slots.subscription_id.clone();

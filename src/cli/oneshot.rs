@@ -77,6 +77,9 @@ pub fn classify(knowledge: &Knowledge, args: &ClassifyArgs) -> anyhow::Result<Ex
     let mut input = BufReader::with_capacity(64 * 1024, std::io::stdin().lock());
     let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let requested: Vec<String> = args.locale.locale.iter().cloned().collect();
+    let mut chains: std::collections::HashMap<String, crate::locale::LocaleChain> =
+        std::collections::HashMap::new();
+    let mut key = String::new();
     let mut raw = Vec::new();
     let mut number = 0usize;
     loop {
@@ -93,7 +96,37 @@ pub fn classify(knowledge: &Knowledge, args: &ClassifyArgs) -> anyhow::Result<Ex
         };
         let text = line.trim_end_matches(['\n', '\r']);
         let c = knowledge.engine.classify(text);
-        let chain = knowledge.negotiator.negotiate(&requested, &c.langs, text);
+        // Chains depend only on the hints unless the detector has to read
+        // the text, so bulk runs negotiate each combination once.
+        let needs_text = requested.is_empty() && c.langs.is_empty() && c.marker_langs.len() != 1;
+        key.clear();
+        for lang in c
+            .langs
+            .iter()
+            .chain([&String::new()])
+            .chain(&c.marker_langs)
+        {
+            key.push_str(lang);
+            key.push('|');
+        }
+        let detected;
+        let chain = match chains.get(key.as_str()) {
+            Some(chain) if !needs_text => chain,
+            _ => {
+                let chain = knowledge.negotiator.negotiate_with_markers(
+                    &requested,
+                    &c.langs,
+                    &c.marker_langs,
+                    text,
+                );
+                if needs_text {
+                    detected = chain;
+                    &detected
+                } else {
+                    chains.entry(key.clone()).or_insert(chain)
+                }
+            }
+        };
         let intent = c.top().map_or("none", |t| t.intent.as_str());
         if args.json {
             let value = json!({

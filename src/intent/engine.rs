@@ -77,6 +77,7 @@ pub struct Engine {
     singles: Vec<Regex>,
     rules: Vec<PatternDef>,
     guards: Vec<PatternDef>,
+    markers: Vec<PatternDef>,
     intents: Vec<IntentInfo>,
     slots: SlotExtractor,
 }
@@ -89,10 +90,22 @@ impl Engine {
         guards: Vec<PatternDef>,
         slots: SlotExtractor,
     ) -> Result<Engine, Vec<CompileError>> {
+        Self::build_with_markers(intents, rules, guards, Vec::new(), slots)
+    }
+
+    /// Compiles rules, guards and language markers (patterns whose only
+    /// meaning is "this message is in language `lang`") into one automaton.
+    pub fn build_with_markers(
+        intents: Vec<IntentInfo>,
+        rules: Vec<PatternDef>,
+        guards: Vec<PatternDef>,
+        markers: Vec<PatternDef>,
+        slots: SlotExtractor,
+    ) -> Result<Engine, Vec<CompileError>> {
         let mut hirs = Vec::with_capacity(rules.len() + guards.len());
         let mut singles = Vec::with_capacity(rules.len() + guards.len());
         let mut errors = Vec::new();
-        for def in rules.iter().chain(&guards) {
+        for def in rules.iter().chain(&guards).chain(&markers) {
             match compile_single(&def.pattern) {
                 Ok((hir, single)) => {
                     hirs.push(hir);
@@ -126,6 +139,7 @@ impl Engine {
             singles,
             rules,
             guards,
+            markers,
             intents,
             slots,
         })
@@ -232,6 +246,14 @@ impl Engine {
         if matched.is_empty() {
             return Classification::default();
         }
+        let first_marker = self.rules.len() + self.guards.len();
+        let marker_langs: Vec<String> = self
+            .markers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| matched.contains(pid(first_marker + i)))
+            .map(|(_, m)| m.lang.clone())
+            .collect();
         let mut best: Vec<Option<(usize, f32)>> = vec![None; self.intents.len()];
         let mut langs: Vec<String> = Vec::new();
         let mut vetoed_langs: Vec<String> = Vec::new();
@@ -290,7 +312,10 @@ impl Engine {
             }
         }
         classification.langs = langs;
-        classification.slots = self.slots.extract(normalized, text);
+        classification.marker_langs = marker_langs;
+        if !classification.langs.is_empty() || classification.topic.is_some() {
+            classification.slots = self.slots.extract(normalized, text);
+        }
         classification
     }
 

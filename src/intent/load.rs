@@ -14,7 +14,7 @@ use super::slots::SlotExtractor;
 use crate::source::SourceTree;
 
 /// Files in the root of a knowledge tree that are not intent files.
-pub const NON_INTENT_FILES: [&str; 2] = ["locales.toml", "slots.toml"];
+pub const NON_INTENT_FILES: [&str; 3] = ["locales.toml", "markers.toml", "slots.toml"];
 
 /// One problem found while loading rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,23 +203,83 @@ pub fn load(tree: &SourceTree) -> Result<Engine, LoadError> {
     if !errors.is_empty() {
         return Err(LoadError(errors));
     }
-    let engine = Engine::build(intents, rules, guards, slots).map_err(|compile_errors| {
-        LoadError(
-            compile_errors
-                .into_iter()
-                .map(|e| RuleError {
-                    file: file_of.get(&e.id).cloned().unwrap_or_default(),
-                    subject: e.id,
-                    message: e.message,
-                })
-                .collect(),
-        )
-    })?;
+    let markers = load_markers(tree, &mut errors);
+    if !errors.is_empty() {
+        return Err(LoadError(errors));
+    }
+    for m in &markers {
+        file_of.insert(m.id.clone(), tree.display_path("markers.toml"));
+    }
+    let engine = Engine::build_with_markers(intents, rules, guards, markers, slots).map_err(
+        |compile_errors| {
+            LoadError(
+                compile_errors
+                    .into_iter()
+                    .map(|e| RuleError {
+                        file: file_of.get(&e.id).cloned().unwrap_or_default(),
+                        subject: e.id,
+                        message: e.message,
+                    })
+                    .collect(),
+            )
+        },
+    )?;
     check_examples(&engine, &origins, &mut errors);
     if errors.is_empty() {
         Ok(engine)
     } else {
         Err(LoadError(errors))
+    }
+}
+
+/// `markers.toml`: `[lang.xx] pattern = '''…'''` per language.
+fn load_markers(tree: &SourceTree, errors: &mut Vec<RuleError>) -> Vec<PatternDef> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct MarkerFile {
+        #[serde(default)]
+        lang: BTreeMap<String, Marker>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Marker {
+        pattern: String,
+    }
+    let Some(file) = tree.get("markers.toml") else {
+        return Vec::new();
+    };
+    let display = tree.display_path(&file.path);
+    match toml::from_str::<MarkerFile>(&file.text) {
+        Ok(parsed) => parsed
+            .lang
+            .into_iter()
+            .filter_map(|(lang, m)| match check_lang(&lang) {
+                Ok(()) => Some(PatternDef {
+                    id: format!("markers/{lang}"),
+                    intent: 0,
+                    lang,
+                    pattern: m.pattern,
+                    weight: 0.0,
+                    guards: Vec::new(),
+                }),
+                Err(message) => {
+                    errors.push(RuleError {
+                        file: display.clone(),
+                        subject: format!("[lang.{lang}]"),
+                        message,
+                    });
+                    None
+                }
+            })
+            .collect(),
+        Err(e) => {
+            errors.push(RuleError {
+                file: display,
+                subject: String::new(),
+                message: e.to_string().trim_end().to_owned(),
+            });
+            Vec::new()
+        }
     }
 }
 

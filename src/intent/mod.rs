@@ -51,6 +51,10 @@ pub struct Classification {
     /// Languages of the rules that fired, most relevant first; used to pick
     /// a reply locale when the platform sends none.
     pub langs: Vec<String>,
+    /// Languages whose marker words (common function words) occur in the
+    /// message; a cheap language hint when no rule fired.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub marker_langs: Vec<String>,
     /// Values extracted from the message.
     pub slots: Slots,
 }

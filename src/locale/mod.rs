@@ -98,6 +98,19 @@ impl Negotiator {
         rule_langs: &[String],
         text: &str,
     ) -> LocaleChain {
+        self.negotiate_with_markers(requested, rule_langs, &[], text)
+    }
+
+    /// Like [`negotiate`](Self::negotiate), with the languages whose marker
+    /// words occur in the message: one marker language is taken as the
+    /// detected language without running the trigram detector.
+    pub fn negotiate_with_markers(
+        &self,
+        requested: &[String],
+        rule_langs: &[String],
+        marker_langs: &[String],
+        text: &str,
+    ) -> LocaleChain {
         let requested: Vec<LanguageIdentifier> =
             requested.iter().filter_map(|t| parse_tag(t)).collect();
         if !requested.is_empty() {
@@ -110,6 +123,11 @@ impl Negotiator {
             .collect();
         if !from_rules.is_empty() {
             return self.chain_for(&from_rules, LocaleSource::RuleLanguage);
+        }
+        if let [only] = marker_langs {
+            if let Some(tag) = self.config.languages.get(only).and_then(|t| parse_tag(t)) {
+                return self.chain_for(&[tag], LocaleSource::Detected);
+            }
         }
         if let Some(tag) = self.detect(text) {
             return self.chain_for(&[tag], LocaleSource::Detected);
