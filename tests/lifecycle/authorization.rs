@@ -130,22 +130,7 @@ async fn denials_and_refusals_are_audited<S: Store>(h: Harness<S>) {
 }
 
 async fn revoked_role_cannot_confirm<S: Store>(h: Harness<S>) {
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
-    let p = h
-        .svc
-        .propose(
-            &admin_v,
-            Action::Cancel {
-                subscription: sub(1),
-            },
-            &ev("p1"),
-        )
-        .await
-        .expect("propose");
+    let (_, p) = propose_cancel(&h, 1, "p1").await;
     let demoted = discord("1", Some(GUILD), 0);
     let err = h.svc.confirm(&demoted, &p.token, None, &ev("c1")).await;
     assert!(
@@ -200,26 +185,7 @@ async fn refund_once_per_term<S: Store>(h: Harness<S>) {
 }
 
 async fn reactivate_within_window<S: Store>(h: Harness<S>) {
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
-    let p = h
-        .svc
-        .propose(
-            &admin_v,
-            Action::Cancel {
-                subscription: sub(2),
-            },
-            &ev("p1"),
-        )
-        .await
-        .expect("propose");
-    h.svc
-        .confirm(&admin(), &p.token, None, &ev("c1"))
-        .await
-        .expect("cancel");
+    let (admin_v, _) = cancel_confirmed(&h, 2, "p1", "c1").await;
     h.clock.advance(TimeDelta::days(30));
     let p = h
         .svc

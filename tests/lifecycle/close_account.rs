@@ -175,26 +175,7 @@ async fn closed_account_rejects_everything<S: Store>(h: Harness<S>) {
 }
 
 async fn export_and_restore_round_trip<S: Store>(h: Harness<S>) {
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
-    let p = h
-        .svc
-        .propose(
-            &admin_v,
-            Action::Cancel {
-                subscription: sub(1),
-            },
-            &ev("p1"),
-        )
-        .await
-        .expect("propose");
-    h.svc
-        .confirm(&admin(), &p.token, None, &ev("c1"))
-        .await
-        .expect("cancel");
+    let (admin_v, _) = cancel_confirmed(&h, 1, "p1", "c1").await;
     let export = h
         .svc
         .export(&admin_v, Some(&ev("e1")))

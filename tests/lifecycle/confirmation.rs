@@ -232,22 +232,7 @@ async fn replays_return_the_stored_outcome<S: Store>(h: Harness<S>) {
 }
 
 async fn concurrent_confirms_apply_once<S: Store>(h: Harness<S>) {
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
-    let p = h
-        .svc
-        .propose(
-            &admin_v,
-            Action::Cancel {
-                subscription: sub(1),
-            },
-            &ev("p1"),
-        )
-        .await
-        .expect("propose");
+    let (admin_v, p) = propose_cancel(&h, 1, "p1").await;
     let tasks: Vec<_> = (0..16)
         .map(|i| {
             let (svc, token) = (h.svc.clone(), p.token.clone());

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use chrono::TimeDelta;
-use supportbot::lifecycle::{Action, Actor, AuditKind, LifecycleError, SubState};
+use supportbot::lifecycle::{Actor, AuditKind, LifecycleError, SubState};
 use supportbot::store::Store;
 
 on_both_stores!(
@@ -12,26 +12,7 @@ on_both_stores!(
 );
 
 async fn tick_cancel_path_ends_in_deletion<S: Store>(h: Harness<S>) {
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
-    let p = h
-        .svc
-        .propose(
-            &admin_v,
-            Action::Cancel {
-                subscription: sub(1),
-            },
-            &ev("p1"),
-        )
-        .await
-        .expect("propose");
-    h.svc
-        .confirm(&admin(), &p.token, None, &ev("c1"))
-        .await
-        .expect("cancel");
+    let (admin_v, _) = cancel_confirmed(&h, 1, "p1", "c1").await;
     h.clock.advance(TimeDelta::days(89));
     h.svc.tick(h.svc.now()).await.expect("tick");
     let state = |h: &Harness<S>| {
@@ -112,22 +93,7 @@ async fn tick_expiry_path_and_renewal<S: Store>(h: Harness<S>) {
 }
 
 async fn tick_expires_unconfirmed_proposals<S: Store>(h: Harness<S>) {
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
-    let p = h
-        .svc
-        .propose(
-            &admin_v,
-            Action::Cancel {
-                subscription: sub(1),
-            },
-            &ev("p1"),
-        )
-        .await
-        .expect("propose");
+    let (admin_v, p) = propose_cancel(&h, 1, "p1").await;
     h.clock.advance(TimeDelta::minutes(16));
     let r = h.svc.tick(h.svc.now()).await.expect("tick");
     assert_eq!(r.expired_proposals, 1);

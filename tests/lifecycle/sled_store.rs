@@ -2,29 +2,14 @@
 //! versioned values, commit-time checks.
 
 use crate::common::*;
-use supportbot::lifecycle::{Action, AuditKind, SubState};
+use supportbot::lifecycle::{AuditKind, SubState};
 use supportbot::store::{codec, SledStore, Store, StoreError, WriteSet};
 
 #[tokio::test]
 async fn data_survives_reopen() {
     let h = sled();
     let dir = h.dir.as_ref().expect("dir").path().to_path_buf();
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
-    let p = h
-        .svc
-        .propose(
-            &admin_v,
-            Action::Cancel {
-                subscription: sub(1),
-            },
-            &ev("p1"),
-        )
-        .await
-        .expect("propose");
+    let (_, p) = propose_cancel(&h, 1, "p1").await;
     let receipt = h
         .svc
         .confirm(&admin(), &p.token, None, &ev("c1"))

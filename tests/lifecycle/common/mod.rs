@@ -220,3 +220,50 @@ macro_rules! on_both_stores {
         mod sled { $( #[tokio::test] async fn $name() { super::$name(crate::common::sled()).await } )* }
     };
 }
+
+/// The admin of contoso proposes cancelling `SUB-n` (event `proposal`) and
+/// confirms it (event `confirmation`); returns the proof and the proposal.
+pub async fn cancel_confirmed<S: Store>(
+    h: &Harness<S>,
+    n: u64,
+    proposal: &str,
+    confirmation: &str,
+) -> (
+    supportbot::auth::VerifiedAdmin,
+    supportbot::lifecycle::Proposal,
+) {
+    let (admin_v, p) = propose_cancel(h, n, proposal).await;
+    h.svc
+        .confirm(&admin(), &p.token, None, &ev(confirmation))
+        .await
+        .expect("cancel");
+    (admin_v, p)
+}
+
+/// The admin of contoso proposes cancelling `SUB-n` (event `proposal`).
+pub async fn propose_cancel<S: Store>(
+    h: &Harness<S>,
+    n: u64,
+    proposal: &str,
+) -> (
+    supportbot::auth::VerifiedAdmin,
+    supportbot::lifecycle::Proposal,
+) {
+    let admin_v = h
+        .svc
+        .authorize(&admin(), &contoso(), None)
+        .await
+        .expect("admin");
+    let p = h
+        .svc
+        .propose(
+            &admin_v,
+            supportbot::lifecycle::Action::Cancel {
+                subscription: sub(n),
+            },
+            &ev(proposal),
+        )
+        .await
+        .expect("propose");
+    (admin_v, p)
+}
