@@ -17,6 +17,7 @@
 //! - [`bot`]: `Bot::handle(Inbound) -> Reply`, the entry point of every
 //!   transport.
 //! - [`model`]: `Inbound`, `Reply`, `Identity`.
+//! - [`transport`]: the `serve` HTTP server and the Discord transport.
 //! - [`cli`]: the command-line transport and tools (`ask`, `classify`,
 //!   `explain`, `eval`, `intents check`).
 //!
@@ -38,6 +39,7 @@ pub mod knowledge;
 pub mod locale;
 pub mod model;
 pub mod source;
+pub mod transport;
 
 pub use bot::Bot;
 pub use knowledge::Knowledge;
