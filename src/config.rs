@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use secrecy::SecretString;
 use serde::Deserialize;
 
 /// Default data directory (relative to the working directory).
@@ -32,6 +33,16 @@ pub struct FileSettings {
     /// admins.
     #[serde(default)]
     pub auth: crate::auth::AuthConfig,
+    /// Discord bot token (gateway, command registration).
+    pub discord_token: Option<String>,
+    /// Discord application id (a snowflake).
+    pub discord_application_id: Option<String>,
+    /// Discord application public key, hex; turns on `POST /discord/interactions`.
+    pub discord_public_key: Option<String>,
+    /// Discord REST API base.
+    pub discord_api_base: Option<String>,
+    /// Register slash commands when `serve` starts: `global` or `guild:<id>`.
+    pub discord_register: Option<String>,
 }
 
 /// Effective settings.
@@ -49,6 +60,54 @@ pub struct Settings {
     pub policy_file: Option<PathBuf>,
     /// Authorisation config.
     pub auth: crate::auth::AuthConfig,
+    /// Discord transport settings.
+    pub discord: DiscordSettings,
+}
+
+/// Discord settings. Secrets are wrapped and never printed.
+#[derive(Debug, Clone)]
+pub struct DiscordSettings {
+    /// Bot token (`SUPPORTBOT_DISCORD_TOKEN`).
+    pub token: Option<SecretString>,
+    /// Application id (`SUPPORTBOT_DISCORD_APPLICATION_ID`).
+    pub application_id: Option<String>,
+    /// Application public key as 64 hex digits
+    /// (`SUPPORTBOT_DISCORD_PUBLIC_KEY`); the HTTP endpoint runs when set.
+    pub public_key: Option<String>,
+    /// REST API base (`SUPPORTBOT_DISCORD_API_BASE`).
+    pub api_base: String,
+    /// Where `serve` registers the slash commands at start
+    /// (`SUPPORTBOT_DISCORD_REGISTER`).
+    pub register: Option<RegisterTarget>,
+}
+
+/// Default Discord REST API base.
+pub const DEFAULT_DISCORD_API_BASE: &str = "https://discord.com/api/v10";
+
+/// Where slash commands are registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegisterTarget {
+    /// For every guild (takes up to an hour to show up).
+    Global,
+    /// For one guild (immediate).
+    Guild(String),
+}
+
+impl RegisterTarget {
+    /// Parses `global` or `guild:<id>`.
+    pub fn parse(text: &str) -> Option<RegisterTarget> {
+        match text.trim() {
+            "global" => Some(RegisterTarget::Global),
+            t => t
+                .strip_prefix("guild:")
+                .filter(|id| is_snowflake(id))
+                .map(|id| RegisterTarget::Guild(id.to_owned())),
+        }
+    }
+}
+
+fn is_snowflake(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A problem with the configuration.
@@ -90,6 +149,16 @@ pub struct Overrides {
     pub http_addr: Option<String>,
     /// `--intents` / `SUPPORTBOT_INTENTS_DIR`.
     pub intents_dir: Option<PathBuf>,
+    /// `SUPPORTBOT_DISCORD_TOKEN`.
+    pub discord_token: Option<String>,
+    /// `SUPPORTBOT_DISCORD_APPLICATION_ID`.
+    pub discord_application_id: Option<String>,
+    /// `SUPPORTBOT_DISCORD_PUBLIC_KEY`.
+    pub discord_public_key: Option<String>,
+    /// `SUPPORTBOT_DISCORD_API_BASE`.
+    pub discord_api_base: Option<String>,
+    /// `SUPPORTBOT_DISCORD_REGISTER`.
+    pub discord_register: Option<String>,
 }
 
 impl Settings {
@@ -108,6 +177,7 @@ impl Settings {
             }
             None => FileSettings::default(),
         };
+        let discord = discord_settings(&overrides, &file)?;
         let http_addr = overrides
             .http_addr
             .map(|v| ("SUPPORTBOT_HTTP_ADDR", v))
@@ -130,6 +200,7 @@ impl Settings {
             intents_dir: overrides.intents_dir.or(file.intents_dir),
             policy_file: file.policy_file,
             auth: file.auth,
+            discord,
         })
     }
 
@@ -148,6 +219,83 @@ impl Settings {
             articles: Some(self.articles_dir.clone()),
         }
     }
+}
+
+/// An environment value wins over the file; empty values count as unset.
+fn pick(
+    env: &Option<String>,
+    env_key: &'static str,
+    file: &Option<String>,
+    file_key: &'static str,
+) -> Option<(&'static str, String)> {
+    let set = |v: &Option<String>| v.as_ref().filter(|v| !v.trim().is_empty()).cloned();
+    set(env)
+        .map(|v| (env_key, v))
+        .or_else(|| set(file).map(|v| (file_key, v)))
+}
+
+fn discord_settings(o: &Overrides, f: &FileSettings) -> Result<DiscordSettings, ConfigError> {
+    let invalid = |key: &str, message: String| ConfigError::Invalid {
+        key: key.to_owned(),
+        message,
+    };
+    let application_id = pick(
+        &o.discord_application_id,
+        "SUPPORTBOT_DISCORD_APPLICATION_ID",
+        &f.discord_application_id,
+        "discord_application_id",
+    );
+    if let Some((key, id)) = &application_id {
+        if !is_snowflake(id.trim()) {
+            return Err(invalid(key, format!("{id:?} is not a Discord id (digits)")));
+        }
+    }
+    let public_key = pick(
+        &o.discord_public_key,
+        "SUPPORTBOT_DISCORD_PUBLIC_KEY",
+        &f.discord_public_key,
+        "discord_public_key",
+    );
+    if let Some((key, hex)) = &public_key {
+        let hex = hex.trim();
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(invalid(
+                key,
+                "must be the 64 hex digits the developer portal shows as PUBLIC KEY".into(),
+            ));
+        }
+    }
+    let register = match pick(
+        &o.discord_register,
+        "SUPPORTBOT_DISCORD_REGISTER",
+        &f.discord_register,
+        "discord_register",
+    ) {
+        None => None,
+        Some((_, v)) if v.trim() == "off" => None,
+        Some((key, v)) => Some(RegisterTarget::parse(&v).ok_or_else(|| {
+            invalid(key, format!("{v:?} is not `global`, `guild:<id>` or `off`"))
+        })?),
+    };
+    Ok(DiscordSettings {
+        token: pick(
+            &o.discord_token,
+            "SUPPORTBOT_DISCORD_TOKEN",
+            &f.discord_token,
+            "discord_token",
+        )
+        .map(|(_, t)| SecretString::from(t.trim().to_owned())),
+        application_id: application_id.map(|(_, v)| v.trim().to_owned()),
+        public_key: public_key.map(|(_, v)| v.trim().to_ascii_lowercase()),
+        api_base: pick(
+            &o.discord_api_base,
+            "SUPPORTBOT_DISCORD_API_BASE",
+            &f.discord_api_base,
+            "discord_api_base",
+        )
+        .map_or_else(|| DEFAULT_DISCORD_API_BASE.to_owned(), |(_, v)| v),
+        register,
+    })
 }
 
 #[cfg(test)]
@@ -200,5 +348,40 @@ mod tests {
         let f = write("http_addr = \"nowhere\"\n");
         let e = Settings::load(Some(f.path()), Overrides::default()).expect_err("bad addr");
         assert!(e.to_string().starts_with("http_addr:"), "{e}");
+    }
+
+    #[test]
+    fn discord_settings_validate_and_never_print_the_token() {
+        let f = write(
+            "discord_token = \"sekrit-token\"\ndiscord_application_id = \"123\"\n\
+             discord_public_key = \"AB\"\n",
+        );
+        let e = Settings::load(Some(f.path()), Overrides::default()).expect_err("short key");
+        assert!(e.to_string().starts_with("discord_public_key:"), "{e}");
+        let f = write(&format!(
+            "discord_token = \"sekrit-token\"\ndiscord_application_id = \"123\"\n\
+             discord_public_key = \"{}\"\ndiscord_register = \"guild:99\"\n",
+            "AB".repeat(32)
+        ));
+        let s = Settings::load(Some(f.path()), Overrides::default()).expect("loads");
+        assert_eq!(s.discord.application_id.as_deref(), Some("123"));
+        assert_eq!(s.discord.public_key, Some("ab".repeat(32)));
+        assert_eq!(s.discord.register, Some(RegisterTarget::Guild("99".into())));
+        assert_eq!(s.discord.api_base, DEFAULT_DISCORD_API_BASE);
+        assert!(!format!("{s:?}").contains("sekrit"));
+        let e = Settings::load(
+            None,
+            Overrides {
+                discord_register: Some("guild:abc".into()),
+                ..Overrides::default()
+            },
+        )
+        .expect_err("bad register");
+        assert!(
+            e.to_string().starts_with("SUPPORTBOT_DISCORD_REGISTER:"),
+            "{e}"
+        );
+        let s = Settings::load(None, Overrides::default()).expect("defaults");
+        assert!(s.discord.token.is_none() && s.discord.public_key.is_none());
     }
 }

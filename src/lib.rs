@@ -22,6 +22,7 @@
 //! - [`bot`]: `Bot::handle(Inbound) -> Reply`, the entry point of every
 //!   transport.
 //! - [`model`]: `Inbound`, `Reply`, `Identity`.
+//! - [`transport`]: the `serve` HTTP server and the Discord transport.
 //! - [`cli`]: the command-line transport and tools (`ask`, `classify`,
 //!   `explain`, `eval`, `intents check`).
 //!
@@ -47,6 +48,7 @@ pub mod locale;
 pub mod model;
 pub mod source;
 pub mod store;
+pub mod transport;
 
 pub use bot::Bot;
 pub use knowledge::Knowledge;

@@ -7,10 +7,12 @@
 mod admin;
 mod chat;
 mod check;
+mod discord;
 mod eval;
 mod import;
 mod lifecycle;
 mod oneshot;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,9 +51,58 @@ pub struct Args {
         hide = true
     )]
     pub http_addr: Option<String>,
+    #[command(flatten)]
+    pub discord: DiscordEnv,
     /// What to do; `chat` when omitted.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Discord settings from the environment (hidden from `--help` flags; see
+/// the README). Token values are never shown.
+#[derive(Debug, Clone, Default, ClapArgs)]
+pub struct DiscordEnv {
+    /// Bot token.
+    #[arg(
+        long = "discord-token",
+        global = true,
+        env = "SUPPORTBOT_DISCORD_TOKEN",
+        hide = true,
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// Application id.
+    #[arg(
+        long = "discord-application-id",
+        global = true,
+        env = "SUPPORTBOT_DISCORD_APPLICATION_ID",
+        hide = true
+    )]
+    pub application_id: Option<String>,
+    /// Application public key (hex).
+    #[arg(
+        long = "discord-public-key",
+        global = true,
+        env = "SUPPORTBOT_DISCORD_PUBLIC_KEY",
+        hide = true
+    )]
+    pub public_key: Option<String>,
+    /// REST API base.
+    #[arg(
+        long = "discord-api-base",
+        global = true,
+        env = "SUPPORTBOT_DISCORD_API_BASE",
+        hide = true
+    )]
+    pub api_base: Option<String>,
+    /// Register commands at `serve` start: `global`, `guild:<id>` or `off`.
+    #[arg(
+        long = "discord-register",
+        global = true,
+        env = "SUPPORTBOT_DISCORD_REGISTER",
+        hide = true
+    )]
+    pub register: Option<String>,
 }
 
 /// Subcommands.
@@ -79,6 +130,28 @@ pub enum Command {
         options: admin::AdminOptions,
         #[command(subcommand)]
         command: admin::AdminCommand,
+    },
+    /// Run every configured transport (Discord HTTP endpoint, …) plus
+    /// `GET /healthz` and `GET /metrics` on SUPPORTBOT_HTTP_ADDR.
+    Serve,
+    /// Discord tools.
+    #[command(subcommand)]
+    Discord(DiscordCommand),
+}
+
+/// `discord …`.
+#[derive(Debug, Subcommand)]
+pub enum DiscordCommand {
+    /// Register (replace) the slash commands, globally or for one guild.
+    /// Needs SUPPORTBOT_DISCORD_TOKEN and SUPPORTBOT_DISCORD_APPLICATION_ID.
+    Register {
+        /// Register for this guild only (shows up at once; global commands
+        /// can take an hour).
+        #[arg(long, value_name = "ID")]
+        guild: Option<String>,
+        /// Print the command definitions as JSON instead of sending them.
+        #[arg(long)]
+        print: bool,
     },
 }
 
@@ -167,6 +240,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             data_dir: args.data_dir.clone(),
             http_addr: args.http_addr.clone(),
             intents_dir: args.intents.clone(),
+            discord_token: args.discord.token.clone(),
+            discord_application_id: args.discord.application_id.clone(),
+            discord_public_key: args.discord.public_key.clone(),
+            discord_api_base: args.discord.api_base.clone(),
+            discord_register: args.discord.register.clone(),
         },
     )?;
     match args
@@ -184,6 +262,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let out = a.out.unwrap_or_else(|| settings.articles_dir.clone());
             import::run(&a.src, &out)
         }
+        Command::Discord(DiscordCommand::Register { guild, print }) => {
+            discord::register(&settings, guild.as_deref(), print)
+        }
         command => {
             let knowledge = load_knowledge(&settings)?;
             match command {
@@ -198,7 +279,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 Command::Explain(a) => oneshot::explain(&knowledge, &a),
                 Command::Classify(c) => oneshot::classify(&knowledge, &c),
                 Command::Eval(e) => eval::run(&knowledge, &e),
-                Command::Intents(_) | Command::ImportArticles(_) => Ok(ExitCode::SUCCESS),
+                Command::Serve => serve::run(&settings, knowledge),
+                Command::Intents(_) | Command::ImportArticles(_) | Command::Discord(_) => {
+                    Ok(ExitCode::SUCCESS)
+                }
             }
         }
     }

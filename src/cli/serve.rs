@@ -1,0 +1,70 @@
+//! `supportbot serve`: the HTTP server with every configured transport.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::knowledge::Knowledge;
+use crate::transport::discord::api::DiscordApi;
+use crate::transport::discord_http::{parse_public_key, DiscordEndpoint};
+use crate::transport::http::{self, AppState, DISCORD_ROUTE};
+use crate::Bot;
+
+/// Runs until Ctrl-C or SIGTERM.
+pub fn run(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(settings, knowledge))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> {
+    let bot = Arc::new(Bot::new(knowledge));
+    let mut state = AppState::new(bot.clone());
+    let mut lines = Vec::new();
+    let discord = &settings.discord;
+    match &discord.public_key {
+        Some(hex) => {
+            let key = parse_public_key(hex)?;
+            let api = DiscordApi::new(&discord.api_base, discord.token.clone());
+            state.discord = Some(Arc::new(DiscordEndpoint::new(
+                key,
+                discord.application_id.clone(),
+                api,
+            )));
+            lines.push(format!("discord-http: on (POST {DISCORD_ROUTE})"));
+        }
+        None => lines.push("discord-http: off (SUPPORTBOT_DISCORD_PUBLIC_KEY not set)".into()),
+    }
+    lines.push(if discord.token.is_some() {
+        "discord-gateway: off (the gateway bot is not part of this build; the token is used for command registration)".into()
+    } else {
+        "discord-gateway: off (SUPPORTBOT_DISCORD_TOKEN not set)".into()
+    });
+    if let Some(target) = &discord.register {
+        match super::discord::register_commands(settings, target).await {
+            Ok(n) => tracing::info!(commands = n, ?target, "registered Discord slash commands"),
+            Err(e) => tracing::error!(
+                error = format!("{e:#}"),
+                "Discord command registration failed; serving anyway"
+            ),
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(settings.http_addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
+    let addr = listener.local_addr()?;
+    println!("supportbot serve: listening on http://{addr} (GET /healthz, GET /metrics)");
+    for line in &lines {
+        println!("  {line}");
+        tracing::info!("{line}");
+    }
+    http::reload_on_sighup(bot);
+    http::run(listener, state, http::shutdown_signal()).await?;
+    println!("supportbot serve: stopped");
+    Ok(())
+}

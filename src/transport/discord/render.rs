@@ -1,0 +1,200 @@
+//! A [`Reply`] as Discord message bodies: content within 2,000 characters,
+//! longer answers as embeds within 4,096 (and 6,000 per message), the
+//! ephemeral flag for private replies, and buttons as components.
+
+use serde_json::{json, Value};
+
+use super::payload::{CHOICE, CONFIRM, CONFIRM_TYPED, DISMISS};
+use crate::answer::render::{render, Flavor, DISCORD_CONTENT_LIMIT, DISCORD_EMBED_LIMIT};
+use crate::model::{ButtonAction, ButtonStyle, Reply, Visibility};
+
+/// `EPHEMERAL` message flag.
+pub const EPHEMERAL: u64 = 1 << 6;
+/// Longest `custom_id` Discord accepts.
+pub const MAX_CUSTOM_ID: usize = 100;
+/// Longest button label.
+const MAX_LABEL: usize = 80;
+/// Embeds per message and their total characters.
+const MAX_EMBEDS: usize = 10;
+const MAX_EMBED_TOTAL: usize = 6000;
+
+/// The message bodies for `reply`, in order; buttons go on the last one.
+/// The first is the interaction response, the others follow-ups.
+pub fn messages(reply: &Reply) -> Vec<Value> {
+    let markdown = with_title(reply);
+    let short = render(&markdown, Flavor::Discord, DISCORD_CONTENT_LIMIT);
+    let mut out: Vec<Value> = if short.len() <= 1 {
+        let content = short.into_iter().next().unwrap_or_else(|| "…".to_owned());
+        vec![json!({ "content": content })]
+    } else {
+        pack_embeds(render(&markdown, Flavor::Discord, DISCORD_EMBED_LIMIT))
+    };
+    if reply.visibility == Visibility::Private {
+        for m in &mut out {
+            m["flags"] = json!(EPHEMERAL);
+        }
+    }
+    let rows = components(reply);
+    if let (false, Some(last)) = (rows.is_empty(), out.last_mut()) {
+        last["components"] = Value::Array(rows);
+    }
+    out
+}
+
+/// A short notice as a message body.
+pub fn notice(text: &str, ephemeral: bool) -> Value {
+    let mut m = json!({ "content": text });
+    if ephemeral {
+        m["flags"] = json!(EPHEMERAL);
+    }
+    m
+}
+
+fn with_title(reply: &Reply) -> String {
+    match &reply.title {
+        Some(t) if reply.choices.is_empty() && !reply.markdown.trim_start().starts_with('#') => {
+            format!("## {t}\n\n{}", reply.markdown)
+        }
+        _ => reply.markdown.clone(),
+    }
+}
+
+fn pack_embeds(chunks: Vec<String>) -> Vec<Value> {
+    let mut messages = Vec::new();
+    let mut embeds: Vec<Value> = Vec::new();
+    let mut total = 0;
+    for chunk in chunks {
+        let len = chunk.chars().count();
+        if !embeds.is_empty() && (embeds.len() == MAX_EMBEDS || total + len > MAX_EMBED_TOTAL) {
+            messages.push(json!({ "embeds": std::mem::take(&mut embeds) }));
+            total = 0;
+        }
+        total += len;
+        embeds.push(json!({ "description": chunk }));
+    }
+    if !embeds.is_empty() {
+        messages.push(json!({ "embeds": embeds }));
+    }
+    messages
+}
+
+fn components(reply: &Reply) -> Vec<Value> {
+    let mut buttons: Vec<Value> = Vec::new();
+    for c in &reply.choices {
+        buttons.push(button(&c.label, 1, &format!("{CHOICE}{}", c.number)));
+    }
+    for b in &reply.buttons {
+        let id = match &b.action {
+            ButtonAction::Confirm {
+                token,
+                needs_typed_account: true,
+            } => format!("{CONFIRM_TYPED}{token}"),
+            ButtonAction::Confirm { token, .. } => format!("{CONFIRM}{token}"),
+            ButtonAction::Dismiss { token } => format!("{DISMISS}{token}"),
+        };
+        let style = match b.style {
+            ButtonStyle::Danger => 4,
+            ButtonStyle::Secondary => 2,
+        };
+        buttons.push(button(&b.label, style, &id));
+    }
+    buttons.retain(|b| {
+        let ok = b["custom_id"]
+            .as_str()
+            .is_some_and(|id| id.chars().count() <= MAX_CUSTOM_ID);
+        if !ok {
+            tracing::error!(custom_id = %b["custom_id"], "button custom_id longer than Discord allows; dropped");
+        }
+        ok
+    });
+    buttons
+        .chunks(5)
+        .take(5)
+        .map(|row| json!({ "type": 1, "components": row }))
+        .collect()
+}
+
+fn button(label: &str, style: u8, custom_id: &str) -> Value {
+    let label: String = label.chars().take(MAX_LABEL).collect();
+    json!({ "type": 2, "style": style, "label": label, "custom_id": custom_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Button;
+
+    fn reply(markdown: &str) -> Reply {
+        Reply {
+            intent: None,
+            candidates: Vec::new(),
+            locale: "en-US".into(),
+            fallback_chain: vec!["en-US".into()],
+            locale_source: crate::locale::LocaleSource::Default,
+            rule: None,
+            answer_key: "help".into(),
+            title: None,
+            markdown: markdown.into(),
+            choices: Vec::new(),
+            slots: Default::default(),
+            visibility: Visibility::Public,
+            buttons: Vec::new(),
+            attachment: None,
+        }
+    }
+
+    #[test]
+    fn short_replies_are_content_and_long_ones_embeds_within_limits() {
+        let m = messages(&reply("Hello **there**"));
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0]["content"], "Hello **there**");
+        assert!(m[0].get("flags").is_none());
+
+        let long = (0..400)
+            .map(|i| format!("Paragraph {i} with some words in it."))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        let m = messages(&reply(&long));
+        assert!(m.len() >= 2);
+        for msg in &m {
+            assert!(msg.get("content").is_none());
+            let embeds = msg["embeds"].as_array().expect("embeds");
+            assert!(embeds.len() <= MAX_EMBEDS);
+            let total: usize = embeds
+                .iter()
+                .map(|e| e["description"].as_str().expect("d").chars().count())
+                .inspect(|n| assert!(*n <= DISCORD_EMBED_LIMIT))
+                .sum();
+            assert!(total <= MAX_EMBED_TOTAL);
+        }
+    }
+
+    #[test]
+    fn private_replies_are_ephemeral_and_buttons_carry_tokens() {
+        let mut r = reply("Close account ACME?");
+        r.visibility = Visibility::Private;
+        r.buttons = vec![
+            Button {
+                label: "Confirm".into(),
+                action: ButtonAction::Confirm {
+                    token: "t1".into(),
+                    needs_typed_account: true,
+                },
+                style: ButtonStyle::Danger,
+            },
+            Button {
+                label: "Cancel".into(),
+                action: ButtonAction::Dismiss { token: "t1".into() },
+                style: ButtonStyle::Secondary,
+            },
+        ];
+        let m = messages(&r);
+        assert_eq!(m[0]["flags"], EPHEMERAL);
+        let row = &m[0]["components"][0];
+        assert_eq!(row["type"], 1);
+        assert_eq!(row["components"][0]["custom_id"], "confirm-typed:t1");
+        assert_eq!(row["components"][0]["style"], 4);
+        assert_eq!(row["components"][1]["custom_id"], "dismiss:t1");
+        assert_eq!(row["components"][1]["style"], 2);
+    }
+}

@@ -1,0 +1,148 @@
+//! `supportbot serve` and `supportbot discord register` as processes.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::discord::{signing_key, FakeDiscord};
+
+fn serve_command() -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("supportbot"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SUPPORTBOT_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.arg("serve")
+        .env("SUPPORTBOT_HTTP_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// Starts `serve`, reads its banner, GETs /healthz, stops it with SIGTERM.
+async fn serve_banner(cmd: Command) -> Vec<String> {
+    let mut cmd = cmd;
+    let mut child = cmd.spawn().expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, reader) = tokio::task::spawn_blocking(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut lines = Vec::new();
+        for _ in 0..3 {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("read");
+            lines.push(line.trim_end().to_owned());
+        }
+        (lines, reader)
+    })
+    .await
+    .expect("join");
+    let addr = lines[0]
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {lines:?}"))
+        .to_owned();
+    let health = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait().expect("wait"))
+        .await
+        .expect("join");
+    assert!(exit.success(), "serve exits cleanly on SIGTERM: {exit:?}");
+    let mut rest = String::new();
+    let mut reader = reader;
+    std::io::Read::read_to_string(&mut reader, &mut rest).expect("rest");
+    assert!(rest.contains("stopped"), "{rest}");
+    lines
+}
+
+#[tokio::test]
+async fn serve_says_which_transports_run_and_stops_on_sigterm() {
+    let lines = serve_banner(serve_command()).await;
+    assert!(lines[0].starts_with("supportbot serve: listening on http://127.0.0.1:"));
+    assert!(lines[1].contains("discord-http: off"), "{lines:?}");
+
+    let mut cmd = serve_command();
+    cmd.env(
+        "SUPPORTBOT_DISCORD_PUBLIC_KEY",
+        hex::encode(signing_key().verifying_key().as_bytes()),
+    )
+    .env("SUPPORTBOT_DISCORD_TOKEN", "sekrit-token");
+    let lines = serve_banner(cmd).await;
+    assert!(
+        lines[1].contains("discord-http: on (POST /discord/interactions)"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().all(|l| !l.contains("sekrit")));
+}
+
+#[tokio::test]
+async fn register_puts_localized_commands_for_a_guild() {
+    let discord = FakeDiscord::start().await;
+    let base = discord.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        common::supportbot()
+            .args(["discord", "register", "--guild", "99"])
+            .env("SUPPORTBOT_DISCORD_TOKEN", "sekrit-token")
+            .env("SUPPORTBOT_DISCORD_APPLICATION_ID", "42")
+            .env("SUPPORTBOT_DISCORD_API_BASE", base)
+            .output()
+            .expect("runs")
+    })
+    .await
+    .expect("join");
+    let stdout = common::stdout_of(&output);
+    assert!(output.status.success(), "{}", common::stderr_of(&output));
+    assert!(
+        stdout.contains("registered 8 commands for guild 99"),
+        "{stdout}"
+    );
+    let received = discord.wait_for(1).await;
+    assert_eq!(received[0].method, "PUT");
+    assert_eq!(
+        received[0].path,
+        "/api/v10/applications/42/guilds/99/commands"
+    );
+    assert_eq!(
+        received[0].authorization.as_deref(),
+        Some("Bot sekrit-token")
+    );
+    let commands = received[0].body.as_array().expect("array");
+    let cancel = commands
+        .iter()
+        .find(|c| c["name"] == "cancel")
+        .expect("cancel");
+    assert_eq!(cancel["default_member_permissions"], "32");
+    assert_eq!(cancel["name_localizations"]["no"], "si-opp");
+    assert_eq!(
+        cancel["description_localizations"]["en-US"],
+        "Cancel a subscription"
+    );
+}
+
+#[test]
+fn register_without_a_token_names_the_variable() {
+    let output = common::supportbot()
+        .args(["discord", "register"])
+        .env("SUPPORTBOT_DISCORD_APPLICATION_ID", "42")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(common::stderr_of(&output).contains("SUPPORTBOT_DISCORD_TOKEN"));
+    let printed = common::supportbot()
+        .args(["discord", "register", "--print"])
+        .output()
+        .expect("runs");
+    assert!(printed.status.success());
+    let json: serde_json::Value =
+        serde_json::from_slice(&printed.stdout).expect("definitions are JSON");
+    assert_eq!(json.as_array().map(Vec::len), Some(8));
+}

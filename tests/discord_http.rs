@@ -1,0 +1,349 @@
+//! The Discord HTTP interactions endpoint, driven over real HTTP with real
+//! Ed25519 signatures on 127.0.0.1.
+
+mod common;
+
+use std::time::Duration;
+
+use common::discord::{now, signing_key, spawn_discord, FakeDiscord};
+use ed25519_dalek::SigningKey;
+use serde_json::{json, Value};
+
+const NO_API: &str = "http://127.0.0.1:9/api/v10";
+
+fn command(name: &str, options: Value, locale: &str) -> Value {
+    json!({
+        "id": "1175928719452839946",
+        "application_id": "42",
+        "type": 2,
+        "token": "interaction-token",
+        "version": 1,
+        "guild_id": "290926798626357999",
+        "channel_id": "645027906669510667",
+        "locale": locale,
+        "guild_locale": "en-US",
+        "member": {
+            "user": { "id": "53908232506183680", "username": "Mason" },
+            "roles": ["539082325061836999"],
+            "permissions": "2147483647"
+        },
+        "data": { "id": "771825006014889984", "type": 1, "name": name, "options": options }
+    })
+}
+
+fn component(custom_id: &str) -> Value {
+    json!({
+        "id": "1175928719452839947",
+        "application_id": "42",
+        "type": 3,
+        "token": "interaction-token",
+        "channel_id": "645027906669510667",
+        "user": { "id": "53908232506183680" },
+        "locale": "en-US",
+        "data": { "custom_id": custom_id, "component_type": 2 }
+    })
+}
+
+#[tokio::test]
+async fn ping_is_answered_with_pong_as_json() {
+    let server = spawn_discord(NO_API, |_| {}).await;
+    let fixture = std::fs::read(common::shared(
+        "fixtures/discord/interaction-ping.djs-tests.json",
+    ))
+    .expect("fixture");
+    for body in [fixture, br#"{"id":"1","type":1}"#.to_vec()] {
+        let response = server.post_signed(&body).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["content-type"].to_str().expect("ascii"),
+            "application/json"
+        );
+        assert_eq!(
+            response.json::<Value>().await.expect("json"),
+            json!({"type": 1})
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_missing_and_stale_signatures_are_refused_with_401() {
+    let server = spawn_discord(NO_API, |_| {}).await;
+    let body = br#"{"id":"1","type":1}"#;
+    let missing = server
+        .client
+        .post(server.url("/discord/interactions"))
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), 401);
+    let other_key = SigningKey::from_bytes(&[7; 32]);
+    let wrong = server.post_signed_with(body, &other_key, now()).await;
+    assert_eq!(wrong.status(), 401);
+    let stale = server
+        .post_signed_with(body, &signing_key(), now() - 3600)
+        .await;
+    assert_eq!(stale.status(), 401);
+    let future = server
+        .post_signed_with(body, &signing_key(), now() + 3600)
+        .await;
+    assert_eq!(future.status(), 401);
+    // A valid signature over a different body.
+    let ts = now().to_string();
+    let mut message = ts.clone().into_bytes();
+    message.extend_from_slice(body);
+    let sig = hex::encode(ed25519_dalek::Signer::sign(&signing_key(), &message).to_bytes());
+    for (signature, sent) in [
+        (sig.as_str(), br#"{"id":"2","type":1}"#.as_slice()),
+        ("not hex", body.as_slice()),
+        ("abcd", body.as_slice()),
+    ] {
+        let response = server
+            .client
+            .post(server.url("/discord/interactions"))
+            .header("x-signature-ed25519", signature)
+            .header("x-signature-timestamp", &ts)
+            .body(sent.to_vec())
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 401, "{signature}");
+    }
+    let metrics = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains(r#"supportbot_discord_signature_failures_total{reason="missing"} 1"#));
+    assert!(metrics.contains(r#"supportbot_discord_signature_failures_total{reason="stale"} 2"#));
+    assert!(
+        metrics
+            .contains(r#"supportbot_discord_signature_failures_total{reason="bad_signature"} 4"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn oversized_malformed_and_unknown_bodies_are_refused() {
+    let server = spawn_discord(NO_API, |_| {}).await;
+    let huge = format!(
+        r#"{{"id":"1","type":1,"pad":"{}"}}"#,
+        "x".repeat(200 * 1024)
+    );
+    assert_eq!(server.post_signed(huge.as_bytes()).await.status(), 413);
+
+    let malformed = server.post_signed(b"{\"id\": \"1\", \"type\": ").await;
+    assert_eq!(malformed.status(), 400);
+    assert!(malformed.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("application/json"));
+    let error = malformed.json::<Value>().await.expect("json");
+    assert!(
+        error["error"]
+            .as_str()
+            .expect("message")
+            .contains("malformed"),
+        "{error}"
+    );
+
+    let (status, body) = server.interact(&json!({"id": "1", "type": 99})).await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().expect("message").contains("99"));
+
+    let (status, _) = server
+        .interact(&json!({"id": "1", "type": 2, "user": {"id": "5"}}))
+        .await;
+    assert_eq!(status, 400, "a command without data");
+}
+
+#[tokio::test]
+async fn every_command_gets_a_channel_message() {
+    let server = spawn_discord(NO_API, |_| {}).await;
+    let sub = json!([{ "name": "subscription", "type": 3, "value": "SUB-1" }]);
+    let account = json!([{ "name": "account", "type": 3, "value": "ACME" }]);
+    let none = json!([]);
+    let cases = [
+        ("help", none.clone(), false),
+        (
+            "help",
+            json!([{ "name": "topic", "type": 3, "value": "refund" }]),
+            false,
+        ),
+        ("why", none.clone(), true),
+        (
+            "subscription",
+            json!([{ "name": "status", "type": 1, "options": account.clone() }]),
+            true,
+        ),
+        ("cancel", sub.clone(), true),
+        ("refund", sub.clone(), true),
+        ("reactivate", sub.clone(), true),
+        ("close-account", account.clone(), true),
+        ("export", none.clone(), true),
+        // A stale registration and a missing option: transport notices.
+        ("no-such-command", none.clone(), true),
+        ("cancel", none.clone(), true),
+    ];
+    for (name, options, ephemeral) in cases {
+        let (status, body) = server.interact(&command(name, options, "en-US")).await;
+        assert_eq!(status, 200, "{name}: {body}");
+        assert_eq!(body["type"], 4, "{name}: {body}");
+        let data = &body["data"];
+        let content = data["content"].as_str().unwrap_or_default();
+        assert!(
+            !content.is_empty() || data["embeds"].is_array(),
+            "{name}: {body}"
+        );
+        assert!(content.chars().count() <= 2000);
+        assert_eq!(
+            data["flags"].as_u64() == Some(64),
+            ephemeral,
+            "{name}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn help_follows_the_discord_locale() {
+    let server = spawn_discord(NO_API, |_| {}).await;
+    let (_, norwegian) = server.interact(&command("help", json!([]), "no")).await;
+    let text = norwegian["data"]["content"].as_str().expect("content");
+    assert!(text.contains("Si opp et abonnement"), "{text}");
+    let (_, english) = server.interact(&command("help", json!([]), "en-GB")).await;
+    let text = english["data"]["content"].as_str().expect("content");
+    assert!(text.contains("Cancel a subscription"), "{text}");
+}
+
+#[tokio::test]
+async fn buttons_and_the_account_modal() {
+    let server = spawn_discord(NO_API, |_| {}).await;
+    let fixture = std::fs::read(common::shared(
+        "fixtures/discord/interaction-button-minimal.djs-tests.json",
+    ))
+    .expect("fixture");
+    let response = server.post_signed(&fixture).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["type"], 4);
+    assert_eq!(body["data"]["flags"], 64);
+
+    for id in ["confirm:tok123", "dismiss:tok123"] {
+        let (status, body) = server.interact(&component(id)).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["type"], 4, "{id}: {body}");
+        assert_eq!(body["data"]["flags"], 64, "{id}: {body}");
+    }
+
+    let (status, modal) = server.interact(&component("confirm-typed:tok123")).await;
+    assert_eq!(status, 200);
+    assert_eq!(modal["type"], 9);
+    assert_eq!(modal["data"]["custom_id"], "confirm-typed:tok123");
+    let input = &modal["data"]["components"][0]["components"][0];
+    assert_eq!(input["type"], 4);
+    assert_eq!(input["custom_id"], "account");
+    assert!(
+        modal["data"]["title"]
+            .as_str()
+            .expect("title")
+            .chars()
+            .count()
+            <= 45
+    );
+
+    let submit = json!({
+        "id": "1175928719452839948",
+        "application_id": "42",
+        "type": 5,
+        "token": "interaction-token",
+        "user": { "id": "53908232506183680" },
+        "data": { "custom_id": "confirm-typed:tok123", "components": [
+            { "type": 1, "components": [{ "type": 4, "custom_id": "account", "value": "ACME" }] }
+        ]}
+    });
+    let (status, body) = server.interact(&submit).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["type"], 4, "{body}");
+
+    let (status, body) = server
+        .interact(&json!({"id": "1", "type": 4, "user": {"id": "5"}, "data": {"name": "help"}}))
+        .await;
+    assert_eq!((status, body["type"].as_u64()), (200, Some(8)));
+}
+
+#[tokio::test]
+async fn a_slow_bot_is_deferred_and_answered_once_by_follow_up() {
+    let discord = FakeDiscord::start().await;
+    let server = spawn_discord(&discord.base, |e| {
+        e.defer_after = Duration::from_millis(50);
+        e.handle_delay = Duration::from_millis(300);
+    })
+    .await;
+    let (status, body) = server
+        .interact(&command(
+            "cancel",
+            json!([{ "name": "subscription", "type": 3, "value": "SUB-1" }]),
+            "en-US",
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({ "type": 5, "data": { "flags": 64 } }));
+    let received = discord.wait_for(1).await;
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert_eq!(received[0].method, "POST");
+    assert_eq!(received[0].path, "/api/v10/webhooks/42/interaction-token");
+    assert_eq!(received[0].body["flags"], 64);
+    assert!(received[0].body["content"]
+        .as_str()
+        .is_some_and(|c| !c.is_empty()));
+
+    let (status, body) = server.interact(&component("dismiss:tok")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({ "type": 6 }));
+    let received = discord.wait_for(2).await;
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[1].path, "/api/v10/webhooks/42/interaction-token");
+    // Nothing more arrives: one answer per interaction.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(discord.received.lock().expect("lock").len(), 2);
+}
+
+#[tokio::test]
+async fn health_and_metrics_are_served() {
+    let server = spawn_discord(NO_API, |_| {}).await;
+    let health = server
+        .client
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+    server.interact(&command("help", json!([]), "no")).await;
+    server.interact(&json!({"id": "1", "type": 1})).await;
+    let metrics = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(metrics.status(), 200);
+    assert!(metrics.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/plain"));
+    let text = metrics.text().await.expect("text");
+    for expected in [
+        r#"supportbot_http_requests_total{route="/discord/interactions",status="200"} 2"#,
+        r#"supportbot_http_requests_total{route="/healthz",status="200"} 1"#,
+        r#"supportbot_discord_interactions_total{kind="ping",response="pong"} 1"#,
+        r#"supportbot_discord_interactions_total{kind="command",response="message"} 1"#,
+        r#"supportbot_intents_total{intent="none",locale="nb-NO",platform="discord"} 1"#,
+        r#"supportbot_http_request_duration_seconds_count{route="/discord/interactions"} 2"#,
+    ] {
+        assert!(text.contains(expected), "missing {expected}\n{text}");
+    }
+}
