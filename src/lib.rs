@@ -17,6 +17,8 @@
 //! - [`bot`]: `Bot::handle(Inbound) -> Reply`, the entry point of every
 //!   transport.
 //! - [`model`]: `Inbound`, `Reply`, `Identity`.
+//! - [`transport`]: chat platforms (Microsoft Teams bot and outgoing
+//!   webhook) adapting signed payloads to `Inbound` and `Reply` back.
 //! - [`cli`]: the command-line transport and tools (`ask`, `classify`,
 //!   `explain`, `eval`, `intents check`).
 //!
@@ -38,6 +40,7 @@ pub mod knowledge;
 pub mod locale;
 pub mod model;
 pub mod source;
+pub mod transport;
 
 pub use bot::Bot;
 pub use knowledge::Knowledge;
