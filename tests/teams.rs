@@ -368,6 +368,21 @@ async fn jwt_validation_accepts_only_good_tokens() {
         "tampered"
     );
 
+    // Algorithm confusion: HS256 "signed" with the public modulus.
+    let mut hs = Header::new(jsonwebtoken::Algorithm::HS256);
+    hs.kid = Some("key-1".into());
+    let t = jsonwebtoken::encode(
+        &hs,
+        &h.claims(),
+        &EncodingKey::from_secret(KEY1_N.as_bytes()),
+    )
+    .expect("sign");
+    assert_eq!(
+        h.post(Some(&t), &fresh(activity.clone())).await,
+        401,
+        "HS256"
+    );
+
     // Signed by a key the JWKS does not (yet) have, under a known kid.
     let t = sign("key-1", KEY2, &h.claims());
     assert_eq!(
