@@ -502,3 +502,71 @@ async fn fixtures_are_answered_through_the_bot_connector_once() {
             == 1
     );
 }
+
+#[test]
+fn fixtures_map_to_inbound_with_signed_identity_only() {
+    use supportbot::model::{Command, Evidence, Message, Platform};
+    use supportbot::transport::teams::activity::{bot_inbound, Activity, Intake};
+    let parse =
+        |name: &str| -> Activity { serde_json::from_value(fixture(name)).expect("activity") };
+    let now = chrono::Utc::now();
+
+    let Intake::Handle(mention) = bot_inbound(&parse("activity-message-channel-mention"), now)
+    else {
+        panic!("channel mention is answered");
+    };
+    assert_eq!(
+        mention.message,
+        Message::Text("1".into()),
+        "bot mention stripped"
+    );
+    assert_eq!(mention.event_id, "1571537152320");
+    assert_eq!(mention.locales, vec!["en-US".to_owned()]);
+    assert_eq!(mention.identity.platform, Platform::Teams);
+    assert_eq!(
+        mention.identity.user_id,
+        "6b703ce3-6d14-4fe6-b90c-dc5f03657ae4"
+    );
+    assert_eq!(
+        mention.identity.scope.as_deref(),
+        Some("72f988bf-86f1-41af-91ab-2d7cd011db47")
+    );
+    assert_eq!(
+        mention.identity.evidence,
+        Evidence::Teams {
+            aad_object_id: Some("6b703ce3-6d14-4fe6-b90c-dc5f03657ae4".into())
+        }
+    );
+
+    let Intake::Handle(personal) = bot_inbound(&parse("activity-message-personal"), now) else {
+        panic!("personal message is answered");
+    };
+    assert_eq!(personal.message, Message::Text("file".into()));
+    assert!(personal.conversation.starts_with("a:1VF4K2uX"));
+
+    for name in [
+        "activity-message-card-submit-value",
+        "activity-invoke-task-fetch",
+        "activity-conversation-update-groupchat",
+        "activity-conversation-update-team-member-added",
+    ] {
+        assert!(
+            matches!(bot_inbound(&parse(name), now), Intake::Ignore(_)),
+            "{name}"
+        );
+    }
+
+    let mut submit = fixture("activity-message-card-submit-value");
+    submit["value"] = json!({"action": "confirm", "token": "TOK", "account": "ACME"});
+    let submit: Activity = serde_json::from_value(submit).expect("activity");
+    let Intake::Handle(confirm) = bot_inbound(&submit, now) else {
+        panic!("our card submit is a command");
+    };
+    assert_eq!(
+        confirm.message,
+        Message::Command(Command::Confirm {
+            token: "TOK".into(),
+            typed: Some("ACME".into())
+        })
+    );
+}
