@@ -43,6 +43,113 @@ pub struct FileSettings {
     pub discord_api_base: Option<String>,
     /// Register slash commands when `serve` starts: `global` or `guild:<id>`.
     pub discord_register: Option<String>,
+    /// Microsoft Teams (`[teams]`).
+    pub teams: Option<TeamsFile>,
+}
+
+/// The `[teams]` table of the config file; each key is also a
+/// `SUPPORTBOT_TEAMS_*` variable, which wins.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamsFile {
+    /// Microsoft App ID of the bot (`SUPPORTBOT_TEAMS_APP_ID`).
+    pub app_id: Option<String>,
+    /// Client secret of the bot (`SUPPORTBOT_TEAMS_APP_PASSWORD`).
+    pub app_password: Option<String>,
+    /// Outgoing-webhook security token, base64 as Teams shows it
+    /// (`SUPPORTBOT_TEAMS_WEBHOOK_SECRET`).
+    pub webhook_secret: Option<String>,
+    /// OpenID metadata URL for inbound JWTs (`SUPPORTBOT_TEAMS_OPENID_METADATA`).
+    pub openid_metadata: Option<String>,
+    /// Expected JWT issuer (`SUPPORTBOT_TEAMS_ISSUER`).
+    pub issuer: Option<String>,
+    /// OAuth token endpoint for replies (`SUPPORTBOT_TEAMS_TOKEN_URL`).
+    pub token_url: Option<String>,
+    /// OAuth scope for replies (`SUPPORTBOT_TEAMS_SCOPE`).
+    pub scope: Option<String>,
+}
+
+/// Default OpenID metadata of the Bot Framework channel service.
+pub const DEFAULT_TEAMS_OPENID_METADATA: &str =
+    "https://login.botframework.com/v1/.well-known/openidconfiguration";
+/// Default issuer of Bot Framework channel tokens.
+pub const DEFAULT_TEAMS_ISSUER: &str = "https://api.botframework.com";
+/// Default token endpoint of multi-tenant bots.
+pub const DEFAULT_TEAMS_TOKEN_URL: &str =
+    "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token";
+/// Default scope of Bot Connector tokens.
+pub const DEFAULT_TEAMS_SCOPE: &str = "https://api.botframework.com/.default";
+
+/// A secret string: `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Secret key bytes (the decoded outgoing-webhook token): never shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretBytes(Vec<u8>);
+
+impl SecretBytes {
+    /// Wraps key bytes.
+    pub fn new(bytes: Vec<u8>) -> SecretBytes {
+        SecretBytes(bytes)
+    }
+
+    /// The key bytes.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretBytes(<redacted>)")
+    }
+}
+
+/// Microsoft Teams settings; each part is off when its settings are absent.
+#[derive(Debug, Clone, Default)]
+pub struct TeamsSettings {
+    /// The Bot Framework bot (`POST /api/messages`), when an app id and
+    /// password are set.
+    pub bot: Option<TeamsBotSettings>,
+    /// The decoded outgoing-webhook key (`POST /teams/webhook`), when set.
+    pub webhook_key: Option<SecretBytes>,
+}
+
+/// Settings of the Teams bot.
+#[derive(Debug, Clone)]
+pub struct TeamsBotSettings {
+    /// Microsoft App ID: the audience of inbound tokens and the client id
+    /// of outbound ones.
+    pub app_id: String,
+    /// Client secret.
+    pub app_password: Secret,
+    /// OpenID metadata URL whose `jwks_uri` holds the signing keys.
+    pub openid_metadata: String,
+    /// Expected issuer of inbound tokens.
+    pub issuer: String,
+    /// OAuth token endpoint (client credentials).
+    pub token_url: String,
+    /// OAuth scope.
+    pub scope: String,
 }
 
 /// Effective settings.
@@ -62,6 +169,8 @@ pub struct Settings {
     pub auth: crate::auth::AuthConfig,
     /// Discord transport settings.
     pub discord: DiscordSettings,
+    /// Microsoft Teams bot and outgoing webhook.
+    pub teams: TeamsSettings,
 }
 
 /// Discord settings. Secrets are wrapped and never printed.
@@ -162,8 +271,18 @@ pub struct Overrides {
 }
 
 impl Settings {
-    /// Loads settings from `config` (if given) and applies `overrides`.
+    /// Loads settings from `config` (if given), the `SUPPORTBOT_*`
+    /// environment and `overrides`.
     pub fn load(config: Option<&Path>, overrides: Overrides) -> Result<Settings, ConfigError> {
+        Settings::load_with_env(config, overrides, &|name| std::env::var(name).ok())
+    }
+
+    /// [`Settings::load`] with the environment given as a lookup function.
+    pub fn load_with_env(
+        config: Option<&Path>,
+        overrides: Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
         let file = match config {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -201,6 +320,7 @@ impl Settings {
             policy_file: file.policy_file,
             auth: file.auth,
             discord,
+            teams: teams_settings(file.teams.unwrap_or_default(), env)?,
         })
     }
 
@@ -298,6 +418,109 @@ fn discord_settings(o: &Overrides, f: &FileSettings) -> Result<DiscordSettings, 
     })
 }
 
+/// Picks a Teams value: the environment variable wins over the file key;
+/// empty values count as absent. Returns the value and the name to blame.
+fn pick_env(
+    env: &dyn Fn(&str) -> Option<String>,
+    var: &'static str,
+    file: Option<String>,
+    key: &'static str,
+) -> Option<(String, &'static str)> {
+    let present = |v: &String| !v.trim().is_empty();
+    env(var)
+        .filter(present)
+        .map(|v| (v, var))
+        .or(file.filter(present).map(|v| (v, key)))
+}
+
+fn teams_settings(
+    file: TeamsFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<TeamsSettings, ConfigError> {
+    use base64::Engine as _;
+    let webhook_key = match pick_env(
+        env,
+        "SUPPORTBOT_TEAMS_WEBHOOK_SECRET",
+        file.webhook_secret,
+        "teams.webhook_secret",
+    ) {
+        None => None,
+        Some((value, name)) => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(value.trim())
+                .map_err(|e| ConfigError::Invalid {
+                    key: name.to_owned(),
+                    message: format!(
+                        "not base64 ({e}); paste the security token exactly as Teams shows it"
+                    ),
+                })?;
+            if bytes.is_empty() {
+                return Err(ConfigError::Invalid {
+                    key: name.to_owned(),
+                    message: "decodes to an empty key".into(),
+                });
+            }
+            Some(SecretBytes::new(bytes))
+        }
+    };
+    let app_id = pick_env(env, "SUPPORTBOT_TEAMS_APP_ID", file.app_id, "teams.app_id");
+    let password = pick_env(
+        env,
+        "SUPPORTBOT_TEAMS_APP_PASSWORD",
+        file.app_password,
+        "teams.app_password",
+    );
+    let bot = match (app_id, password) {
+        (None, None) => None,
+        (Some((_, name)), None) => {
+            return Err(ConfigError::Invalid {
+                key: "SUPPORTBOT_TEAMS_APP_PASSWORD".into(),
+                message: format!("missing, but {name} is set; the Teams bot needs both"),
+            })
+        }
+        (None, Some((_, name))) => {
+            return Err(ConfigError::Invalid {
+                key: "SUPPORTBOT_TEAMS_APP_ID".into(),
+                message: format!("missing, but {name} is set; the Teams bot needs both"),
+            })
+        }
+        (Some((app_id, _)), Some((password, _))) => {
+            let or = |var, value: Option<String>, key, default: &str| {
+                pick_env(env, var, value, key).map_or_else(|| default.to_owned(), |(v, _)| v)
+            };
+            Some(TeamsBotSettings {
+                app_id: app_id.trim().to_owned(),
+                app_password: Secret::new(password),
+                openid_metadata: or(
+                    "SUPPORTBOT_TEAMS_OPENID_METADATA",
+                    file.openid_metadata,
+                    "teams.openid_metadata",
+                    DEFAULT_TEAMS_OPENID_METADATA,
+                ),
+                issuer: or(
+                    "SUPPORTBOT_TEAMS_ISSUER",
+                    file.issuer,
+                    "teams.issuer",
+                    DEFAULT_TEAMS_ISSUER,
+                ),
+                token_url: or(
+                    "SUPPORTBOT_TEAMS_TOKEN_URL",
+                    file.token_url,
+                    "teams.token_url",
+                    DEFAULT_TEAMS_TOKEN_URL,
+                ),
+                scope: or(
+                    "SUPPORTBOT_TEAMS_SCOPE",
+                    file.scope,
+                    "teams.scope",
+                    DEFAULT_TEAMS_SCOPE,
+                ),
+            })
+        }
+    };
+    Ok(TeamsSettings { bot, webhook_key })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,5 +606,63 @@ mod tests {
         );
         let s = Settings::load(None, Overrides::default()).expect("defaults");
         assert!(s.discord.token.is_none() && s.discord.public_key.is_none());
+    }
+
+    fn with_env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn teams_is_off_without_settings_and_env_wins_over_file() {
+        let s = Settings::load_with_env(None, Overrides::default(), &with_env(&[])).expect("loads");
+        assert!(s.teams.bot.is_none() && s.teams.webhook_key.is_none());
+
+        let f = write(
+            "[teams]\napp_id = \"file-app\"\napp_password = \"pw\"\nissuer = \"https://iss.example\"\n",
+        );
+        let env = with_env(&[
+            ("SUPPORTBOT_TEAMS_APP_ID", "env-app"),
+            ("SUPPORTBOT_TEAMS_WEBHOOK_SECRET", "dnFGMEVuK1o="),
+        ]);
+        let s = Settings::load_with_env(Some(f.path()), Overrides::default(), &env).expect("loads");
+        let bot = s.teams.bot.as_ref().expect("bot on");
+        assert_eq!(bot.app_id, "env-app");
+        assert_eq!(bot.issuer, "https://iss.example");
+        assert_eq!(bot.token_url, DEFAULT_TEAMS_TOKEN_URL);
+        assert_eq!(
+            s.teams.webhook_key.as_ref().map(SecretBytes::expose),
+            Some(&b"vqF0En+Z"[..])
+        );
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("pw\"") && shown.contains("redacted"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn bad_teams_settings_name_the_variable() {
+        let env = with_env(&[("SUPPORTBOT_TEAMS_WEBHOOK_SECRET", "not base64!")]);
+        let e = Settings::load_with_env(None, Overrides::default(), &env).expect_err("bad");
+        assert!(
+            e.to_string()
+                .starts_with("SUPPORTBOT_TEAMS_WEBHOOK_SECRET:"),
+            "{e}"
+        );
+        let env = with_env(&[("SUPPORTBOT_TEAMS_APP_ID", "app")]);
+        let e = Settings::load_with_env(None, Overrides::default(), &env).expect_err("half");
+        assert!(
+            e.to_string().starts_with("SUPPORTBOT_TEAMS_APP_PASSWORD:"),
+            "{e}"
+        );
     }
 }

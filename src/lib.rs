@@ -22,7 +22,9 @@
 //! - [`bot`]: `Bot::handle(Inbound) -> Reply`, the entry point of every
 //!   transport.
 //! - [`model`]: `Inbound`, `Reply`, `Identity`.
-//! - [`transport`]: the `serve` HTTP server and the Discord transport.
+//! - [`transport`]: the `serve` HTTP server and the platform transports
+//!   (Discord interactions, Teams bot and outgoing webhook), adapting signed
+//!   payloads to `Inbound` and rendering `Reply` back.
 //! - [`cli`]: the command-line transport and tools (`ask`, `classify`,
 //!   `explain`, `eval`, `intents check`).
 //!

@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::actions::{Actions, Lifecycle};
 use crate::config::Settings;
 use crate::knowledge::Knowledge;
 use crate::transport::discord::api::DiscordApi;
 use crate::transport::discord_http::{parse_public_key, DiscordEndpoint};
 use crate::transport::http::{self, AppState, DISCORD_ROUTE};
+use crate::transport::teams::{routes as teams_routes, TeamsState};
 use crate::Bot;
 
 /// Runs until Ctrl-C or SIGTERM.
@@ -22,10 +24,37 @@ pub fn run(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
+/// How often the scheduler applies due lifecycle transitions.
+const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> {
-    let bot = Arc::new(Bot::new(knowledge));
-    let mut state = AppState::new(bot.clone());
     let mut lines = Vec::new();
+    let bot = Arc::new(match super::lifecycle::open(settings, None) {
+        Ok(service) => {
+            lines.push(format!(
+                "lifecycle: on (database {}, scheduler every {} s)",
+                settings.data_dir.join("db").display(),
+                TICK_EVERY.as_secs()
+            ));
+            spawn_scheduler(service.clone());
+            Bot::with_actions(knowledge, Actions::new(service))
+        }
+        Err(e) => {
+            lines.push(format!("lifecycle: off ({e:#})"));
+            Bot::new(knowledge)
+        }
+    });
+    let mut state = AppState::new(bot.clone());
+    let teams = TeamsState::new(bot.clone(), &settings.teams)?;
+    let endpoints = teams.endpoints();
+    if endpoints.is_empty() {
+        lines.push("teams: off (SUPPORTBOT_TEAMS_APP_ID/APP_PASSWORD and SUPPORTBOT_TEAMS_WEBHOOK_SECRET not set)".into());
+    } else {
+        for e in endpoints {
+            lines.push(format!("teams: {e}"));
+        }
+        state.extra = Some(teams_routes(teams));
+    }
     let discord = &settings.discord;
     match &discord.public_key {
         Some(hex) => {
@@ -67,4 +96,27 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
     http::run(listener, state, http::shutdown_signal()).await?;
     println!("supportbot serve: stopped");
     Ok(())
+}
+
+/// Applies due transitions (disabled → deleted, expired → disabled,
+/// renewals) every [`TICK_EVERY`]; failures are logged and retried.
+fn spawn_scheduler(service: Lifecycle) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(TICK_EVERY);
+        loop {
+            interval.tick().await;
+            match service.tick(service.now()).await {
+                Ok(r) if r.transitions + r.renewals + r.expired_proposals > 0 => tracing::info!(
+                    transitions = r.transitions,
+                    renewals = r.renewals,
+                    expired = r.expired_proposals,
+                    "scheduler applied due changes"
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "scheduler tick failed; retrying next minute")
+                }
+            }
+        }
+    });
 }

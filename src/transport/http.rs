@@ -34,6 +34,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The Discord endpoint, when configured.
     pub discord: Option<Arc<DiscordEndpoint>>,
+    /// Routes of other transports with their own state (Teams), merged in.
+    pub extra: Option<Router>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             bot,
             metrics: Metrics::new(),
             discord: None,
+            extra: None,
         }
     }
 }
@@ -55,10 +58,12 @@ pub fn router(state: AppState) -> Router {
     if state.discord.is_some() {
         router = router.route(DISCORD_ROUTE, post(discord_http::interactions));
     }
-    router
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(state.clone(), track))
-        .with_state(state)
+    let mut app: Router = router.with_state(state.clone());
+    if let Some(extra) = state.extra.clone() {
+        app = app.merge(extra);
+    }
+    app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state, track))
 }
 
 /// Serves on `listener` until `shutdown` completes, then finishes the
@@ -90,6 +95,8 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
         "/healthz" => "/healthz",
         "/metrics" => "/metrics",
         DISCORD_ROUTE => DISCORD_ROUTE,
+        "/api/messages" => "/api/messages",
+        "/teams/webhook" => "/teams/webhook",
         _ => "other",
     };
     let start = Instant::now();

@@ -8,8 +8,12 @@
 //! - [`discord`]: what both Discord paths share: payload parsing, reply
 //!   rendering, the command definitions and the REST client.
 //! - [`metrics`]: the Prometheus registry.
+//! - [`teams`]: `POST /api/messages`, the Bot Framework bot (JWT, Bot
+//!   Connector replies); [`teams_webhook`]: `POST /teams/webhook` (HMAC).
 
 pub mod discord;
 pub mod discord_http;
 pub mod http;
 pub mod metrics;
+pub mod teams;
+pub mod teams_webhook;

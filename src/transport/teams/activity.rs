@@ -1,0 +1,346 @@
+//! The Bot Framework Activity (the subset we read) and its mapping to an
+//! [`Inbound`]. Pure functions: no I/O, no decisions beyond the protocol.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::model::{Command, Evidence, Identity, Inbound, Message, Platform};
+
+/// An incoming Activity. Unknown fields are ignored; missing optional ones
+/// are `None`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    /// `message`, `conversationUpdate`, `invoke`, … (ordinal compare).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Activity id: the idempotency key.
+    pub id: Option<String>,
+    /// `msteams` for Teams.
+    pub channel_id: Option<String>,
+    /// Where replies go; must equal the token's `serviceUrl` claim.
+    pub service_url: Option<String>,
+    /// The sender.
+    pub from: Option<ChannelAccount>,
+    /// The bot.
+    pub recipient: Option<ChannelAccount>,
+    /// The conversation.
+    pub conversation: Option<ConversationAccount>,
+    /// Message text (may contain `<at>…</at>` mentions).
+    pub text: Option<String>,
+    /// BCP-47 tag of `text`.
+    pub locale: Option<String>,
+    /// Invoke name.
+    pub name: Option<String>,
+    /// Card submit data or invoke payload.
+    pub value: Option<Value>,
+    /// Mentions, client info.
+    pub entities: Option<Vec<Value>>,
+    /// Members added (`conversationUpdate`).
+    pub members_added: Option<Vec<ChannelAccount>>,
+    /// Teams-specific data (tenant, team, channel).
+    pub channel_data: Option<Value>,
+}
+
+/// A user or bot account.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelAccount {
+    /// Channel-specific id (`29:…` users, `28:…` bots).
+    #[serde(default)]
+    pub id: String,
+    /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Entra object id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aad_object_id: Option<String>,
+}
+
+/// A conversation (personal chat, group chat or channel thread).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationAccount {
+    /// Conversation id.
+    #[serde(default)]
+    pub id: String,
+    /// Group chat or channel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_group: Option<bool>,
+    /// `personal`, `groupChat` or `channel`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation_type: Option<String>,
+    /// Tenant id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+}
+
+/// What to do with an activity.
+#[derive(Debug)]
+pub enum Intake {
+    /// Hand it to the bot.
+    Handle(Box<Inbound>),
+    /// Nothing to answer, with the reason for the log.
+    Ignore(&'static str),
+}
+
+impl Activity {
+    /// Tenant id from the conversation, else from `channelData.tenant.id`.
+    pub fn tenant_id(&self) -> Option<String> {
+        self.conversation
+            .as_ref()
+            .and_then(|c| c.tenant_id.clone())
+            .or_else(|| {
+                self.channel_data
+                    .as_ref()
+                    .and_then(|d| d.pointer("/tenant/id"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .filter(|t| !t.is_empty())
+    }
+
+    /// Conversation id, or empty.
+    pub fn conversation_id(&self) -> &str {
+        self.conversation.as_ref().map_or("", |c| c.id.as_str())
+    }
+
+    /// The activity's locale, else the client's (`clientInfo` entity).
+    fn locales(&self) -> Vec<String> {
+        let client = self.entities.iter().flatten().find_map(|e| {
+            (e.get("type")?.as_str()? == "clientInfo")
+                .then(|| e.get("locale")?.as_str().map(str::to_owned))
+                .flatten()
+        });
+        self.locale
+            .clone()
+            .into_iter()
+            .chain(client)
+            .filter(|l| !l.trim().is_empty())
+            .fold(Vec::new(), |mut v, l| {
+                if !v.contains(&l) {
+                    v.push(l);
+                }
+                v
+            })
+    }
+
+    /// Who sent it: `from.aadObjectId`, falling back to `from.id`.
+    fn identity(&self, platform: Platform) -> Identity {
+        let from = self.from.clone().unwrap_or(ChannelAccount {
+            id: String::new(),
+            name: None,
+            aad_object_id: None,
+        });
+        let aad = from.aad_object_id.filter(|a| !a.is_empty());
+        Identity {
+            platform,
+            user_id: aad.clone().unwrap_or(from.id),
+            scope: self.tenant_id(),
+            evidence: match platform {
+                Platform::Teams => Evidence::Teams { aad_object_id: aad },
+                _ => Evidence::Unverified,
+            },
+        }
+    }
+
+    fn inbound(&self, platform: Platform, message: Message, now: DateTime<Utc>) -> Inbound {
+        Inbound {
+            event_id: self.id.clone().unwrap_or_default(),
+            identity: self.identity(platform),
+            conversation: self.conversation_id().to_owned(),
+            locales: self.locales(),
+            message,
+            received_at: now,
+        }
+    }
+
+    /// The text with the mention of `bot_id` removed (and, when
+    /// `strip_leading` is set, a leading `<at>…</at>` whoever it names),
+    /// other mentions reduced to their names, HTML entities decoded.
+    pub fn clean_text(&self, bot_id: Option<&str>, strip_leading: bool) -> String {
+        let mut text = self.text.clone().unwrap_or_default();
+        let mut stripped = false;
+        for entity in self.entities.iter().flatten() {
+            let is_bot_mention = entity.get("type").and_then(Value::as_str) == Some("mention")
+                && bot_id.is_some()
+                && entity.pointer("/mentioned/id").and_then(Value::as_str) == bot_id;
+            if let (true, Some(mention)) =
+                (is_bot_mention, entity.get("text").and_then(Value::as_str))
+            {
+                if text.contains(mention) {
+                    text = text.replacen(mention, " ", 1);
+                    stripped = true;
+                }
+            }
+        }
+        if strip_leading && !stripped {
+            let trimmed = text.trim_start();
+            if trimmed.starts_with("<at>") {
+                if let Some(end) = trimmed.find("</at>") {
+                    text = trimmed[end + "</at>".len()..].to_owned();
+                }
+            }
+        }
+        let text = text.replace("<at>", "").replace("</at>", "");
+        decode_entities(&text).trim().to_owned()
+    }
+}
+
+/// Decodes the few HTML entities Teams puts in plain text.
+fn decode_entities(text: &str) -> String {
+    text.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// A Confirm/Dismiss card submit: `{"action": "confirm"|"dismiss",
+/// "token": …, "account": …}` (Action.Submit data, or the `action.data` of
+/// an `adaptiveCard/action` invoke).
+pub fn card_command(value: &Value) -> Option<Command> {
+    let data = value.pointer("/action/data").unwrap_or(value);
+    let token = data.get("token")?.as_str()?.trim();
+    if token.is_empty() || token.len() > 64 {
+        return None;
+    }
+    match data.get("action")?.as_str()? {
+        "confirm" => Some(Command::Confirm {
+            token: token.to_owned(),
+            typed: data
+                .get("account")
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned),
+        }),
+        "dismiss" => Some(Command::Dismiss {
+            token: token.to_owned(),
+        }),
+        _ => None,
+    }
+}
+
+/// Maps a JWT-verified Bot Framework activity.
+pub fn bot_inbound(activity: &Activity, now: DateTime<Utc>) -> Intake {
+    let bot_id = activity.recipient.as_ref().map(|r| r.id.as_str());
+    match activity.kind.as_str() {
+        "message" => {
+            if let Some(command) = activity.value.as_ref().and_then(card_command) {
+                return Intake::Handle(Box::new(activity.inbound(
+                    Platform::Teams,
+                    Message::Command(command),
+                    now,
+                )));
+            }
+            let text = activity.clean_text(bot_id, false);
+            if text.is_empty() {
+                return Intake::Ignore("message without text or known card data");
+            }
+            Intake::Handle(Box::new(activity.inbound(
+                Platform::Teams,
+                Message::Text(text),
+                now,
+            )))
+        }
+        "invoke" => match activity.value.as_ref().and_then(card_command) {
+            Some(command) if activity.name.as_deref() == Some("adaptiveCard/action") => {
+                Intake::Handle(Box::new(activity.inbound(
+                    Platform::Teams,
+                    Message::Command(command),
+                    now,
+                )))
+            }
+            _ => Intake::Ignore("invoke this bot does not use"),
+        },
+        "conversationUpdate" => {
+            let added_bot = activity
+                .members_added
+                .iter()
+                .flatten()
+                .any(|m| Some(m.id.as_str()) == bot_id);
+            if added_bot {
+                Intake::Handle(Box::new(activity.inbound(
+                    Platform::Teams,
+                    Message::Help { topic: None },
+                    now,
+                )))
+            } else {
+                Intake::Ignore("conversation update that does not add the bot")
+            }
+        }
+        _ => Intake::Ignore("activity type this bot does not handle"),
+    }
+}
+
+/// Maps an HMAC-verified outgoing-webhook activity. Never a
+/// [`Message::Command`]: a webhook cannot tell who is speaking.
+pub fn webhook_inbound(activity: &Activity, now: DateTime<Utc>) -> Intake {
+    let bot_id = activity.recipient.as_ref().map(|r| r.id.as_str());
+    let text = activity.clean_text(bot_id, true);
+    if text.is_empty() {
+        return Intake::Ignore("webhook message without text");
+    }
+    Intake::Handle(Box::new(activity.inbound(
+        Platform::TeamsWebhook,
+        Message::Text(text),
+        now,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn activity(json: &str) -> Activity {
+        serde_json::from_str(json).expect("activity")
+    }
+
+    #[test]
+    fn bot_mention_is_stripped_and_others_keep_their_names() {
+        let a = activity(
+            r#"{"type":"message","text":"<at>Bot</at> ask <at>Ann</at> &amp; me",
+                "recipient":{"id":"28:b"},
+                "entities":[{"type":"mention","text":"<at>Bot</at>","mentioned":{"id":"28:b"}}]}"#,
+        );
+        assert_eq!(a.clean_text(Some("28:b"), false), "ask Ann & me");
+        let w = activity(r#"{"type":"message","text":"<at>Hook</at> refund please"}"#);
+        assert_eq!(w.clean_text(None, true), "refund please");
+    }
+
+    #[test]
+    fn card_submits_become_commands_only_with_our_shape() {
+        let v: Value = serde_json::json!({"action":"confirm","token":"T1","account":" ACME "});
+        assert_eq!(
+            card_command(&v),
+            Some(Command::Confirm {
+                token: "T1".into(),
+                typed: Some("ACME".into())
+            })
+        );
+        let v = serde_json::json!({"action":{"type":"Action.Execute","data":{"action":"dismiss","token":"T2"}}});
+        assert_eq!(
+            card_command(&v),
+            Some(Command::Dismiss { token: "T2".into() })
+        );
+        let v = serde_json::json!({"submitLocation":"messagingExtensionSubmit","Answer":""});
+        assert_eq!(card_command(&v), None);
+    }
+
+    #[test]
+    fn webhook_text_never_becomes_a_command() {
+        let a = activity(
+            r#"{"type":"message","id":"1","text":"<at>Hook</at> confirm ABC","value":{"action":"confirm","token":"ABC"}}"#,
+        );
+        match webhook_inbound(&a, Utc::now()) {
+            Intake::Handle(inbound) => {
+                assert_eq!(inbound.message, Message::Text("confirm ABC".into()));
+                assert_eq!(inbound.identity.evidence, Evidence::Unverified);
+            }
+            Intake::Ignore(why) => panic!("ignored: {why}"),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Renders a [`Reply`] as Bot Framework reply activities: Teams markdown
+//! text and, for confirmations, an Adaptive Card whose Action.Submit
+//! buttons carry the lifecycle token.
+
+use serde_json::{json, Value};
+
+use super::activity::Activity;
+use crate::answer::render::{render, Flavor};
+use crate::model::{Button, ButtonAction, ButtonStyle, Reply};
+
+/// Characters per Teams message; Teams accepts about 28 KB per activity.
+pub const TEAMS_TEXT_LIMIT: usize = 12_000;
+
+/// The reply text as Teams markdown chunks (at least one).
+pub fn text_chunks(reply: &Reply) -> Vec<String> {
+    let chunks = render(&reply.markdown, Flavor::Teams, TEAMS_TEXT_LIMIT);
+    if chunks.is_empty() {
+        vec![String::new()]
+    } else {
+        chunks
+    }
+}
+
+/// The reply activities for `incoming`, in sending order; the card rides on
+/// the last one.
+pub fn activities(incoming: &Activity, reply: &Reply) -> Vec<Value> {
+    let chunks = text_chunks(reply);
+    let last = chunks.len() - 1;
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let mut activity = json!({
+                "type": "message",
+                "from": incoming.recipient,
+                "recipient": incoming.from,
+                "conversation": incoming.conversation,
+                "replyToId": incoming.id,
+                "locale": reply_locale(incoming, reply),
+                "textFormat": "markdown",
+                "text": text,
+            });
+            if i == last {
+                if let Some(card) = card(&reply.buttons) {
+                    activity["attachments"] = json!([card]);
+                }
+            }
+            activity
+        })
+        .collect()
+}
+
+/// The locale of the reply text: the answer's locale, else the incoming one.
+fn reply_locale(incoming: &Activity, reply: &Reply) -> Option<String> {
+    Some(reply.locale.clone())
+        .filter(|l| !l.is_empty())
+        .or_else(|| incoming.locale.clone())
+}
+
+/// An Adaptive Card with one Action.Submit per button, and an account
+/// input when a confirmation needs the account id typed back.
+pub fn card(buttons: &[Button]) -> Option<Value> {
+    if buttons.is_empty() {
+        return None;
+    }
+    let mut body = Vec::new();
+    let actions: Vec<Value> = buttons
+        .iter()
+        .map(|b| {
+            let data = match &b.action {
+                ButtonAction::Confirm {
+                    token,
+                    needs_typed_account,
+                } => {
+                    if *needs_typed_account && body.is_empty() {
+                        body.push(json!({
+                            "type": "Input.Text",
+                            "id": "account",
+                            "isRequired": true,
+                        }));
+                    }
+                    json!({"action": "confirm", "token": token})
+                }
+                ButtonAction::Dismiss { token } => json!({"action": "dismiss", "token": token}),
+            };
+            json!({
+                "type": "Action.Submit",
+                "title": b.label,
+                "style": match b.style {
+                    ButtonStyle::Danger => "destructive",
+                    ButtonStyle::Secondary => "default",
+                },
+                "data": data,
+            })
+        })
+        .collect();
+    Some(json!({
+        "contentType": "application/vnd.microsoft.card.adaptive",
+        "content": {
+            "type": "AdaptiveCard",
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": "1.4",
+            "body": body,
+            "actions": actions,
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confirmation_card_carries_the_token_and_asks_for_the_account() {
+        let buttons = vec![
+            Button {
+                label: "Close account".into(),
+                action: ButtonAction::Confirm {
+                    token: "TOK".into(),
+                    needs_typed_account: true,
+                },
+                style: ButtonStyle::Danger,
+            },
+            Button {
+                label: "Cancel".into(),
+                action: ButtonAction::Dismiss {
+                    token: "TOK".into(),
+                },
+                style: ButtonStyle::Secondary,
+            },
+        ];
+        let card = card(&buttons).expect("card");
+        let content = &card["content"];
+        assert_eq!(content["body"][0]["id"], "account");
+        assert_eq!(content["actions"][0]["data"]["action"], "confirm");
+        assert_eq!(content["actions"][0]["data"]["token"], "TOK");
+        assert_eq!(content["actions"][0]["style"], "destructive");
+        assert_eq!(content["actions"][1]["data"]["action"], "dismiss");
+        // What Teams sends back on submit maps to the command again.
+        let mut submitted = content["actions"][0]["data"].clone();
+        submitted["account"] = json!("ACME");
+        assert!(super::super::activity::card_command(&submitted).is_some());
+        assert!(super::card(&[]).is_none());
+    }
+}
