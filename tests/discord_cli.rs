@@ -7,6 +7,8 @@ use std::process::{Command, Stdio};
 
 use common::discord::{signing_key, FakeDiscord};
 
+static SERVES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn serve_command() -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("supportbot"));
     for (key, _) in std::env::vars() {
@@ -14,7 +16,16 @@ fn serve_command() -> Command {
             cmd.env_remove(key);
         }
     }
-    cmd.arg("serve")
+    // Each serve gets its own data directory: the database must not land in
+    // the checkout, and two serves cannot share one sled directory.
+    let data = std::env::temp_dir().join(format!(
+        "supportbot-serve-{}-{}",
+        std::process::id(),
+        SERVES.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    cmd.arg("--data-dir")
+        .arg(data)
+        .arg("serve")
         .env("SUPPORTBOT_HTTP_ADDR", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
@@ -29,7 +40,8 @@ async fn serve_banner(cmd: Command) -> Vec<String> {
     let (lines, reader) = tokio::task::spawn_blocking(move || {
         let mut reader = BufReader::new(stdout);
         let mut lines = Vec::new();
-        for _ in 0..3 {
+        // Address, lifecycle, teams, discord-http, discord-gateway.
+        for _ in 0..5 {
             let mut line = String::new();
             reader.read_line(&mut line).expect("read");
             lines.push(line.trim_end().to_owned());
@@ -68,7 +80,14 @@ async fn serve_banner(cmd: Command) -> Vec<String> {
 async fn serve_says_which_transports_run_and_stops_on_sigterm() {
     let lines = serve_banner(serve_command()).await;
     assert!(lines[0].starts_with("supportbot serve: listening on http://127.0.0.1:"));
-    assert!(lines[1].contains("discord-http: off"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("discord-http: off")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("lifecycle: on")),
+        "{lines:?}"
+    );
 
     let mut cmd = serve_command();
     cmd.env(
@@ -78,7 +97,9 @@ async fn serve_says_which_transports_run_and_stops_on_sigterm() {
     .env("SUPPORTBOT_DISCORD_TOKEN", "sekrit-token");
     let lines = serve_banner(cmd).await;
     assert!(
-        lines[1].contains("discord-http: on (POST /discord/interactions)"),
+        lines
+            .iter()
+            .any(|l| l.contains("discord-http: on (POST /discord/interactions)")),
         "{lines:?}"
     );
     assert!(lines.iter().all(|l| !l.contains("sekrit")));

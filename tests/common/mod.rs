@@ -14,8 +14,18 @@ pub fn supportbot() -> Command {
             cmd.env_remove(key);
         }
     }
+    // A fresh data directory per command, so no test writes a database into
+    // the checkout or waits on another test's; `--data-dir` still wins.
+    let data = std::env::temp_dir().join(format!(
+        "supportbot-test-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    cmd.env("SUPPORTBOT_DATA_DIR", data);
     cmd
 }
+
+static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The project's `intents/` directory.
 pub fn intents_dir() -> PathBuf {
