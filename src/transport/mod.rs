@@ -10,6 +10,7 @@
 //! - [`metrics`]: the Prometheus registry.
 
 pub mod discord;
+pub mod discord_gateway;
 pub mod discord_http;
 pub mod http;
 pub mod metrics;

@@ -81,9 +81,21 @@ impl DiscordApi {
 
     /// `POST /interactions/{id}/{token}/callback`: the initial response to
     /// an interaction received over the gateway.
-    pub async fn callback(&self, id: &str, token: &str, response: &Value) -> Result<(), ApiError> {
+    pub async fn callback(
+        &self,
+        id: &str,
+        token: &str,
+        response: &Value,
+        file: Option<&Attachment>,
+    ) -> Result<(), ApiError> {
         let url = format!("{}/interactions/{id}/{token}/callback", self.base);
-        check(self.client.post(url).json(response).send().await?).await?;
+        let (content_type, body) = render::encode(response, file);
+        let request = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        check(request.send().await?).await?;
         Ok(())
     }
 
