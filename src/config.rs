@@ -43,6 +43,10 @@ pub struct FileSettings {
     pub discord_api_base: Option<String>,
     /// Register slash commands when `serve` starts: `global` or `guild:<id>`.
     pub discord_register: Option<String>,
+    /// Channel ids (comma-separated) where the gateway bot answers every message.
+    pub discord_support_channels: Option<String>,
+    /// `true` when the privileged MESSAGE_CONTENT intent is enabled.
+    pub discord_message_content: Option<String>,
     /// Microsoft Teams (`[teams]`).
     pub teams: Option<TeamsFile>,
 }
@@ -188,6 +192,12 @@ pub struct DiscordSettings {
     /// Where `serve` registers the slash commands at start
     /// (`SUPPORTBOT_DISCORD_REGISTER`).
     pub register: Option<RegisterTarget>,
+    /// Channels where the gateway bot answers every message
+    /// (`SUPPORTBOT_DISCORD_SUPPORT_CHANNELS`, comma-separated ids).
+    pub support_channels: Vec<u64>,
+    /// The privileged MESSAGE_CONTENT intent is enabled
+    /// (`SUPPORTBOT_DISCORD_MESSAGE_CONTENT=true`).
+    pub message_content: bool,
 }
 
 /// Default Discord REST API base.
@@ -268,6 +278,10 @@ pub struct Overrides {
     pub discord_api_base: Option<String>,
     /// `SUPPORTBOT_DISCORD_REGISTER`.
     pub discord_register: Option<String>,
+    /// `SUPPORTBOT_DISCORD_SUPPORT_CHANNELS`.
+    pub discord_support_channels: Option<String>,
+    /// `SUPPORTBOT_DISCORD_MESSAGE_CONTENT`.
+    pub discord_message_content: Option<String>,
 }
 
 impl Settings {
@@ -397,7 +411,36 @@ fn discord_settings(o: &Overrides, f: &FileSettings) -> Result<DiscordSettings, 
             invalid(key, format!("{v:?} is not `global`, `guild:<id>` or `off`"))
         })?),
     };
+    let mut support_channels = Vec::new();
+    if let Some((key, list)) = pick(
+        &o.discord_support_channels,
+        "SUPPORTBOT_DISCORD_SUPPORT_CHANNELS",
+        &f.discord_support_channels,
+        "discord_support_channels",
+    ) {
+        for id in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            support_channels.push(
+                id.parse()
+                    .map_err(|_| invalid(key, format!("{id:?} is not a channel id")))?,
+            );
+        }
+    }
+    let message_content = match pick(
+        &o.discord_message_content,
+        "SUPPORTBOT_DISCORD_MESSAGE_CONTENT",
+        &f.discord_message_content,
+        "discord_message_content",
+    ) {
+        None => false,
+        Some((key, v)) => match v.trim() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            other => return Err(invalid(key, format!("{other:?} is not true or false"))),
+        },
+    };
     Ok(DiscordSettings {
+        support_channels,
+        message_content,
         token: pick(
             &o.discord_token,
             "SUPPORTBOT_DISCORD_TOKEN",
@@ -591,6 +634,18 @@ mod tests {
         assert_eq!(s.discord.public_key, Some("ab".repeat(32)));
         assert_eq!(s.discord.register, Some(RegisterTarget::Guild("99".into())));
         assert_eq!(s.discord.api_base, DEFAULT_DISCORD_API_BASE);
+        assert!(!s.discord.message_content && s.discord.support_channels.is_empty());
+        let s = Settings::load(
+            None,
+            Overrides {
+                discord_support_channels: Some("1, 2".into()),
+                discord_message_content: Some("true".into()),
+                ..Overrides::default()
+            },
+        )
+        .expect("loads");
+        assert_eq!(s.discord.support_channels, vec![1, 2]);
+        assert!(s.discord.message_content);
         assert!(!format!("{s:?}").contains("sekrit"));
         let e = Settings::load(
             None,

@@ -94,12 +94,18 @@ async fn serve_says_which_transports_run_and_stops_on_sigterm() {
         "SUPPORTBOT_DISCORD_PUBLIC_KEY",
         hex::encode(signing_key().verifying_key().as_bytes()),
     )
-    .env("SUPPORTBOT_DISCORD_TOKEN", "sekrit-token");
+    .env("SUPPORTBOT_DISCORD_TOKEN", "sekrit-token")
+    // The gateway finds nobody there, logs it, and the endpoint keeps serving.
+    .env("SUPPORTBOT_DISCORD_API_BASE", "http://127.0.0.1:9/api/v10");
     let lines = serve_banner(cmd).await;
     assert!(
         lines
             .iter()
             .any(|l| l.contains("discord-http: on (POST /discord/interactions)")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("discord-gateway: on")),
         "{lines:?}"
     );
     assert!(lines.iter().all(|l| !l.contains("sekrit")));

@@ -279,8 +279,8 @@ async fn buttons_and_the_account_modal() {
 async fn a_slow_bot_is_deferred_and_answered_once_by_follow_up() {
     let discord = FakeDiscord::start().await;
     let server = spawn_discord(&discord.base, |e| {
-        e.defer_after = Duration::from_millis(50);
-        e.handle_delay = Duration::from_millis(300);
+        e.responder.defer_after = Duration::from_millis(50);
+        e.responder.handle_delay = Duration::from_millis(300);
     })
     .await;
     let (status, body) = server

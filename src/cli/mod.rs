@@ -103,6 +103,22 @@ pub struct DiscordEnv {
         hide = true
     )]
     pub register: Option<String>,
+    /// Support channel ids for the gateway bot (comma-separated).
+    #[arg(
+        long = "discord-support-channels",
+        global = true,
+        env = "SUPPORTBOT_DISCORD_SUPPORT_CHANNELS",
+        hide = true
+    )]
+    pub support_channels: Option<String>,
+    /// `true` when the MESSAGE_CONTENT intent is enabled for the app.
+    #[arg(
+        long = "discord-message-content",
+        global = true,
+        env = "SUPPORTBOT_DISCORD_MESSAGE_CONTENT",
+        hide = true
+    )]
+    pub message_content: Option<String>,
 }
 
 /// Subcommands.
@@ -245,6 +261,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             discord_public_key: args.discord.public_key.clone(),
             discord_api_base: args.discord.api_base.clone(),
             discord_register: args.discord.register.clone(),
+            discord_support_channels: args.discord.support_channels.clone(),
+            discord_message_content: args.discord.message_content.clone(),
         },
     )?;
     match args

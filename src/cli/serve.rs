@@ -9,7 +9,8 @@ use crate::actions::{Actions, Lifecycle};
 use crate::config::Settings;
 use crate::knowledge::Knowledge;
 use crate::transport::discord::api::DiscordApi;
-use crate::transport::discord_http::{parse_public_key, DiscordEndpoint};
+use crate::transport::discord_gateway::{self, GatewayConfig, DEFAULT_COOLDOWN};
+use crate::transport::discord_http::{parse_public_key, DiscordEndpoint, Responder};
 use crate::transport::http::{self, AppState, DISCORD_ROUTE};
 use crate::transport::teams::{routes as teams_routes, TeamsState};
 use crate::Bot;
@@ -69,11 +70,50 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
         }
         None => lines.push("discord-http: off (SUPPORTBOT_DISCORD_PUBLIC_KEY not set)".into()),
     }
-    lines.push(if discord.token.is_some() {
-        "discord-gateway: off (the gateway bot is not part of this build; the token is used for command registration)".into()
-    } else {
-        "discord-gateway: off (SUPPORTBOT_DISCORD_TOKEN not set)".into()
-    });
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    };
+    let mut gateway = None;
+    match &discord.token {
+        Some(token) => {
+            let config = GatewayConfig {
+                token: token.clone(),
+                support_channels: discord.support_channels.iter().copied().collect(),
+                message_content: discord.message_content,
+                cooldown: DEFAULT_COOLDOWN,
+                api_base: discord.api_base.clone(),
+            };
+            let responder = Responder::new(
+                DiscordApi::new(&discord.api_base, discord.token.clone()),
+                discord.application_id.clone(),
+            );
+            let run = discord_gateway::run(
+                bot.clone(),
+                state.metrics.clone(),
+                responder,
+                config,
+                stopped(),
+            );
+            gateway = Some(tokio::spawn(async move {
+                if let Err(e) = run.await {
+                    tracing::error!(
+                        error = format!("{e:#}"),
+                        "discord gateway stopped; the HTTP server keeps running"
+                    );
+                }
+            }));
+            lines.push(format!(
+                "discord-gateway: on (DMs, mentions, {} support channels; MESSAGE_CONTENT intent {})",
+                discord.support_channels.len(),
+                if discord.message_content { "on" } else { "off" }
+            ));
+        }
+        None => lines.push("discord-gateway: off (SUPPORTBOT_DISCORD_TOKEN not set)".into()),
+    }
     if let Some(target) = &discord.register {
         match super::discord::register_commands(settings, target).await {
             Ok(n) => tracing::info!(commands = n, ?target, "registered Discord slash commands"),
@@ -93,7 +133,19 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
         tracing::info!("{line}");
     }
     http::reload_on_sighup(bot);
-    http::run(listener, state, http::shutdown_signal()).await?;
+    tokio::spawn(async move {
+        http::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    http::run(listener, state, stopped()).await?;
+    if let Some(gateway) = gateway {
+        if tokio::time::timeout(std::time::Duration::from_secs(5), gateway)
+            .await
+            .is_err()
+        {
+            tracing::warn!("discord gateway did not stop within 5 s");
+        }
+    }
     println!("supportbot serve: stopped");
     Ok(())
 }

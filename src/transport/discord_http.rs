@@ -13,6 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -24,7 +25,8 @@ use super::discord::api::DiscordApi;
 use super::discord::payload::{kind, Action, Interaction, Notice, ACCOUNT_INPUT, CONFIRM_TYPED};
 use super::discord::render;
 use super::http::AppState;
-use crate::model::{Inbound, Message, Reply};
+use super::metrics::Metrics;
+use crate::model::{Attachment, Inbound, Message, Reply};
 use crate::Bot;
 
 /// Callback types (Discord's `InteractionCallbackType`).
@@ -53,15 +55,10 @@ pub const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(300);
 #[derive(Debug)]
 pub struct DiscordEndpoint {
     key: VerifyingKey,
-    application_id: Option<String>,
-    api: DiscordApi,
-    /// How long the bot may take before the endpoint defers.
-    pub defer_after: Duration,
     /// Oldest (or most future) accepted signature timestamp.
     pub max_skew: Duration,
-    /// Delay before handling each interaction: a test knob to exercise the
-    /// deferred path; zero in production.
-    pub handle_delay: Duration,
+    /// What answers verified interactions.
+    pub responder: Responder,
 }
 
 /// A bad `SUPPORTBOT_DISCORD_PUBLIC_KEY`.
@@ -83,11 +80,8 @@ impl DiscordEndpoint {
     pub fn new(key: VerifyingKey, application_id: Option<String>, api: DiscordApi) -> Self {
         DiscordEndpoint {
             key,
-            application_id,
-            api,
-            defer_after: DEFAULT_DEFER_AFTER,
             max_skew: DEFAULT_MAX_SKEW,
-            handle_delay: Duration::ZERO,
+            responder: Responder::new(api, application_id),
         }
     }
 
@@ -127,12 +121,28 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
-fn respond(kind: u8, data: Option<Value>) -> Response {
-    let mut body = json!({ "type": kind });
-    if let Some(d) = data {
-        body["data"] = d;
+/// An initial interaction response: its JSON and the file it declares.
+#[derive(Debug, Clone)]
+pub struct Initial {
+    /// `{"type": …, "data": …}`.
+    pub body: Value,
+    /// The attachment, sent as multipart with the body.
+    pub file: Option<Attachment>,
+}
+
+impl Initial {
+    fn new(kind: u8, data: Option<Value>) -> Initial {
+        let mut body = json!({ "type": kind });
+        if let Some(d) = data {
+            body["data"] = d;
+        }
+        Initial { body, file: None }
     }
-    Json(body).into_response()
+
+    /// Content type and bytes (JSON, or multipart with the file).
+    pub fn encode(&self) -> (String, Vec<u8>) {
+        render::encode(&self.body, self.file.as_ref())
+    }
 }
 
 /// The handler of `POST /discord/interactions`.
@@ -159,110 +169,161 @@ pub async fn interactions(
             return error(StatusCode::BAD_REQUEST, &e.to_string());
         }
     };
-    let kind_label = match interaction.kind {
-        kind::PING => "ping",
-        kind::APPLICATION_COMMAND => "command",
-        kind::MESSAGE_COMPONENT => "component",
-        kind::AUTOCOMPLETE => "autocomplete",
-        _ => "modal",
-    };
-    match action {
-        Action::Pong => {
-            state.metrics.interaction(kind_label, "pong");
-            respond(callback::PONG, None)
-        }
-        Action::Autocomplete => {
-            state.metrics.interaction(kind_label, "autocomplete");
-            respond(
-                callback::AUTOCOMPLETE_RESULT,
-                Some(json!({ "choices": [] })),
-            )
-        }
-        Action::Notice(notice) => {
-            state.metrics.interaction(kind_label, "notice");
-            let text = notice_text(notice, &interaction.locales());
-            respond(callback::MESSAGE, Some(render::notice(text, true)))
-        }
-        Action::AskAccount { token } => {
-            state.metrics.interaction(kind_label, "modal");
-            respond(
-                callback::MODAL,
-                Some(account_modal(&token, &interaction.locales())),
-            )
-        }
-        Action::Handle(inbound) => {
-            let response = answer(&state, &endpoint, &interaction, *inbound).await;
-            state.metrics.interaction(kind_label, response.0);
-            response.1
-        }
-    }
+    let initial = endpoint
+        .responder
+        .respond(&state.bot, &state.metrics, &interaction, action)
+        .await;
+    let (content_type, bytes) = initial.encode();
+    ([(CONTENT_TYPE, content_type)], bytes).into_response()
 }
 
-/// Runs the bot and answers inline, or defers and follows up.
-async fn answer(
-    state: &AppState,
-    endpoint: &Arc<DiscordEndpoint>,
-    interaction: &Interaction,
-    inbound: Inbound,
-) -> (&'static str, Response) {
-    let ephemeral_defer = !matches!(inbound.message, Message::Help { .. } | Message::Text(_));
-    let task = spawn_handle(state.bot.clone(), inbound, endpoint.handle_delay);
-    let followup = Followup {
-        api: endpoint.api.clone(),
-        application_id: interaction
-            .application_id
-            .as_ref()
-            .map(|a| a.0.clone())
-            .or_else(|| endpoint.application_id.clone()),
-        token: interaction.token.clone(),
-        metrics: state.metrics.clone(),
-    };
-    match within(task, endpoint.defer_after).await {
-        Finished::Ready(reply) => {
-            state
-                .metrics
-                .intent("discord", reply.intent.as_deref(), &reply.locale);
-            let mut messages = render::messages(&reply).into_iter();
-            let first = messages
-                .next()
-                .unwrap_or_else(|| render::notice("…", false));
-            let rest: Vec<Value> = messages.collect();
-            if !rest.is_empty() {
-                // The rest can only follow once Discord has the response.
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    followup.send_all(rest).await;
-                });
-            }
-            ("message", respond(callback::MESSAGE, Some(first)))
+/// Turns verified interactions into responses; shared by the HTTP endpoint
+/// and the gateway (which sends the same response through the callback
+/// route).
+#[derive(Debug, Clone)]
+pub struct Responder {
+    /// REST client for follow-ups.
+    pub api: DiscordApi,
+    /// Application id when the payload lacks one.
+    pub application_id: Option<String>,
+    /// How long the bot may take before the response is deferred.
+    pub defer_after: Duration,
+    /// Delay before handling each interaction: a test knob to exercise the
+    /// deferred path; zero in production.
+    pub handle_delay: Duration,
+}
+
+impl Responder {
+    /// A responder following up through `api`, with the default timing.
+    pub fn new(api: DiscordApi, application_id: Option<String>) -> Responder {
+        Responder {
+            api,
+            application_id,
+            defer_after: DEFAULT_DEFER_AFTER,
+            handle_delay: Duration::ZERO,
         }
-        Finished::Failed => (
-            "error",
-            respond(
-                callback::MESSAGE,
-                Some(render::notice("An internal error occurred.", true)),
+    }
+
+    /// The initial response to `interaction`; any later messages (long
+    /// replies, deferred answers) are sent as follow-ups in the background.
+    pub async fn respond(
+        &self,
+        bot: &Arc<Bot>,
+        metrics: &Metrics,
+        interaction: &Interaction,
+        action: Action,
+    ) -> Initial {
+        let kind_label = match interaction.kind {
+            kind::PING => "ping",
+            kind::APPLICATION_COMMAND => "command",
+            kind::MESSAGE_COMPONENT => "component",
+            kind::AUTOCOMPLETE => "autocomplete",
+            _ => "modal",
+        };
+        let (label, initial) = match action {
+            Action::Pong => ("pong", Initial::new(callback::PONG, None)),
+            Action::Autocomplete => (
+                "autocomplete",
+                Initial::new(
+                    callback::AUTOCOMPLETE_RESULT,
+                    Some(json!({ "choices": [] })),
+                ),
             ),
-        ),
-        Finished::Pending(task) => {
-            let metrics = state.metrics.clone();
-            tokio::spawn(async move {
-                let messages = match task.await {
-                    Ok(reply) => {
-                        metrics.intent("discord", reply.intent.as_deref(), &reply.locale);
-                        render::messages(&reply)
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "bot failed on a deferred interaction");
-                        vec![render::notice("An internal error occurred.", true)]
-                    }
-                };
-                followup.send_all(messages).await;
-            });
-            if interaction.kind == kind::MESSAGE_COMPONENT {
-                ("deferred_update", respond(callback::DEFERRED_UPDATE, None))
-            } else {
-                let data = ephemeral_defer.then(|| json!({ "flags": render::EPHEMERAL }));
-                ("deferred", respond(callback::DEFERRED_MESSAGE, data))
+            Action::Notice(notice) => {
+                let text = notice_text(notice, &interaction.locales());
+                (
+                    "notice",
+                    Initial::new(callback::MESSAGE, Some(render::notice(text, true))),
+                )
+            }
+            Action::AskAccount { token } => (
+                "modal",
+                Initial::new(
+                    callback::MODAL,
+                    Some(account_modal(&token, &interaction.locales())),
+                ),
+            ),
+            Action::Handle(inbound) => self.answer(bot, metrics, interaction, *inbound).await,
+        };
+        metrics.interaction(kind_label, label);
+        initial
+    }
+
+    /// Runs the bot and answers inline, or defers and follows up.
+    async fn answer(
+        &self,
+        bot: &Arc<Bot>,
+        metrics: &Metrics,
+        interaction: &Interaction,
+        inbound: Inbound,
+    ) -> (&'static str, Initial) {
+        let ephemeral_defer = !matches!(inbound.message, Message::Help { .. } | Message::Text(_));
+        let task = spawn_handle(bot.clone(), inbound, self.handle_delay);
+        let followup = Followup {
+            api: self.api.clone(),
+            application_id: interaction
+                .application_id
+                .as_ref()
+                .map(|a| a.0.clone())
+                .or_else(|| self.application_id.clone()),
+            token: interaction.token.clone(),
+            metrics: metrics.clone(),
+        };
+        match within(task, self.defer_after).await {
+            Finished::Ready(reply) => {
+                metrics.intent("discord", reply.intent.as_deref(), &reply.locale);
+                let mut messages = render::messages(&reply).into_iter();
+                let first = messages
+                    .next()
+                    .unwrap_or_else(|| render::notice("…", false));
+                let rest: Vec<Value> = messages.collect();
+                let mut initial = Initial::new(callback::MESSAGE, Some(first));
+                if rest.is_empty() {
+                    initial.file = reply.attachment;
+                } else {
+                    // The rest can only follow once Discord has the response.
+                    let file = reply.attachment;
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        followup.send_all(rest, file).await;
+                    });
+                }
+                ("message", initial)
+            }
+            Finished::Failed => (
+                "error",
+                Initial::new(
+                    callback::MESSAGE,
+                    Some(render::notice("An internal error occurred.", true)),
+                ),
+            ),
+            Finished::Pending(task) => {
+                let metrics = metrics.clone();
+                tokio::spawn(async move {
+                    let (messages, file) = match task.await {
+                        Ok(reply) => {
+                            metrics.intent("discord", reply.intent.as_deref(), &reply.locale);
+                            (render::messages(&reply), reply.attachment)
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "bot failed on a deferred interaction");
+                            (
+                                vec![render::notice("An internal error occurred.", true)],
+                                None,
+                            )
+                        }
+                    };
+                    followup.send_all(messages, file).await;
+                });
+                if interaction.kind == kind::MESSAGE_COMPONENT {
+                    (
+                        "deferred_update",
+                        Initial::new(callback::DEFERRED_UPDATE, None),
+                    )
+                } else {
+                    let data = ephemeral_defer.then(|| json!({ "flags": render::EPHEMERAL }));
+                    ("deferred", Initial::new(callback::DEFERRED_MESSAGE, data))
+                }
             }
         }
     }
@@ -306,18 +367,19 @@ struct Followup {
     api: DiscordApi,
     application_id: Option<String>,
     token: Option<String>,
-    metrics: super::metrics::Metrics,
+    metrics: Metrics,
 }
 
 impl Followup {
-    async fn send_all(&self, messages: Vec<Value>) {
+    /// Sends `messages` in order; `file` goes with the one declaring it.
+    async fn send_all(&self, messages: Vec<Value>, file: Option<Attachment>) {
         let (Some(app), Some(token)) = (&self.application_id, &self.token) else {
             tracing::error!("cannot follow up: interaction without application id or token");
             self.metrics.followup("unaddressable");
             return;
         };
         for message in messages {
-            match self.api.followup(app, token, &message).await {
+            match self.api.followup(app, token, &message, file.as_ref()).await {
                 Ok(()) => self.metrics.followup("sent"),
                 Err(e) => {
                     tracing::warn!(error = %e, "follow-up failed");

@@ -12,6 +12,7 @@
 //!   Connector replies); [`teams_webhook`]: `POST /teams/webhook` (HMAC).
 
 pub mod discord;
+pub mod discord_gateway;
 pub mod discord_http;
 pub mod http;
 pub mod metrics;

@@ -7,6 +7,9 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+use super::render;
+use crate::model::Attachment;
+
 /// Discord's REST API base.
 pub const DEFAULT_API_BASE: &str = "https://discord.com/api/v10";
 
@@ -63,17 +66,36 @@ impl DiscordApi {
         application_id: &str,
         token: &str,
         message: &Value,
+        file: Option<&Attachment>,
     ) -> Result<(), ApiError> {
         let url = format!("{}/webhooks/{application_id}/{token}", self.base);
-        check(self.client.post(url).json(message).send().await?).await?;
+        let (content_type, body) = render::encode(message, file);
+        let request = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        check(request.send().await?).await?;
         Ok(())
     }
 
     /// `POST /interactions/{id}/{token}/callback`: the initial response to
     /// an interaction received over the gateway.
-    pub async fn callback(&self, id: &str, token: &str, response: &Value) -> Result<(), ApiError> {
+    pub async fn callback(
+        &self,
+        id: &str,
+        token: &str,
+        response: &Value,
+        file: Option<&Attachment>,
+    ) -> Result<(), ApiError> {
         let url = format!("{}/interactions/{id}/{token}/callback", self.base);
-        check(self.client.post(url).json(response).send().await?).await?;
+        let (content_type, body) = render::encode(response, file);
+        let request = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        check(request.send().await?).await?;
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::payload::{CHOICE, CONFIRM, CONFIRM_TYPED, DISMISS};
 use crate::answer::render::{render, Flavor, DISCORD_CONTENT_LIMIT, DISCORD_EMBED_LIMIT};
-use crate::model::{ButtonAction, ButtonStyle, Reply, Visibility};
+use crate::model::{Attachment, ButtonAction, ButtonStyle, Reply, Visibility};
 
 /// `EPHEMERAL` message flag.
 pub const EPHEMERAL: u64 = 1 << 6;
@@ -38,7 +38,38 @@ pub fn messages(reply: &Reply) -> Vec<Value> {
     if let (false, Some(last)) = (rows.is_empty(), out.last_mut()) {
         last["components"] = Value::Array(rows);
     }
+    if let (Some(file), Some(last)) = (&reply.attachment, out.last_mut()) {
+        last["attachments"] = json!([{ "id": 0, "filename": file.filename }]);
+    }
     out
+}
+
+/// A request or response body: JSON, or `multipart/form-data` with
+/// `payload_json` and `files[0]` when the message declares an attachment.
+/// Returns the content type and the bytes.
+pub fn encode(payload: &Value, file: Option<&Attachment>) -> (String, Vec<u8>) {
+    let json = payload.to_string();
+    let Some(file) = file.filter(|_| {
+        payload.pointer("/attachments").is_some() || payload.pointer("/data/attachments").is_some()
+    }) else {
+        return ("application/json".to_owned(), json.into_bytes());
+    };
+    let mut boundary = String::from("supportbot-boundary-7d1f0c");
+    while json.contains(&boundary) || file.text.contains(&boundary) {
+        boundary.push('x');
+    }
+    let filename = file.filename.replace(['"', '\r', '\n'], "_");
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\
+         Content-Type: application/json\r\n\r\n{json}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"{filename}\"\r\n\
+         Content-Type: {}\r\n\r\n{}\r\n--{boundary}--\r\n",
+        file.content_type, file.text
+    );
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
 }
 
 /// A short notice as a message body.
@@ -167,6 +198,29 @@ mod tests {
                 .sum();
             assert!(total <= MAX_EMBED_TOTAL);
         }
+    }
+
+    #[test]
+    fn attachments_go_as_multipart_files() {
+        let mut r = reply("Your export");
+        r.attachment = Some(Attachment {
+            filename: "ACME-export.json".into(),
+            content_type: "application/json".into(),
+            text: "{\"account\":\"ACME\"}".into(),
+        });
+        let m = messages(&r);
+        assert_eq!(m[0]["attachments"][0]["filename"], "ACME-export.json");
+        let (kind, body) = encode(&m[0], r.attachment.as_ref());
+        let body = String::from_utf8(body).expect("utf-8");
+        let boundary = kind
+            .strip_prefix("multipart/form-data; boundary=")
+            .expect("multipart");
+        assert!(body.starts_with(&format!("--{boundary}\r\n")));
+        assert!(body.contains("name=\"files[0]\"; filename=\"ACME-export.json\""));
+        assert!(body.contains("{\"account\":\"ACME\"}"));
+        assert!(body.ends_with(&format!("--{boundary}--\r\n")));
+        let (kind, _) = encode(&messages(&reply("plain"))[0], r.attachment.as_ref());
+        assert_eq!(kind, "application/json");
     }
 
     #[test]

@@ -1,0 +1,296 @@
+//! The Discord gateway bot (serenity): answers direct messages, messages
+//! that mention it and messages in configured support channels, and
+//! interactions that arrive over the gateway (answered through the HTTP
+//! callback route, never over the gateway).
+//!
+//! Without the privileged MESSAGE_CONTENT intent Discord still delivers the
+//! content of DMs and of messages that mention the bot; support channels
+//! then see only mentions. The bot never answers bots, webhooks or itself,
+//! and each user gets one answer per cooldown.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+use serenity::all::{
+    ChannelId, ClientBuilder, Context, CreateAttachment, EventHandler, GatewayIntents, Guild,
+    HttpBuilder, Interaction as GatewayInteraction, Message as ChatMessage, Ready,
+};
+use serenity::async_trait;
+
+use super::discord::payload::Interaction;
+use super::discord::render;
+use super::discord_http::Responder;
+use super::metrics::Metrics;
+use crate::model::{Evidence, Identity, Inbound, Message, Platform, Reply, Visibility};
+use crate::Bot;
+
+/// One answer per user per this long.
+pub const DEFAULT_COOLDOWN: Duration = Duration::from_secs(3);
+
+/// Gateway settings.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Bot token.
+    pub token: SecretString,
+    /// Channel ids where every message is treated as a question.
+    pub support_channels: HashSet<u64>,
+    /// Whether the privileged MESSAGE_CONTENT intent is enabled in the portal.
+    pub message_content: bool,
+    /// Per-user cooldown.
+    pub cooldown: Duration,
+    /// REST base for serenity (`https://discord.com/api/v10` or a test peer).
+    pub api_base: String,
+}
+
+struct Handler {
+    bot: Arc<Bot>,
+    metrics: Metrics,
+    responder: Responder,
+    config: GatewayConfig,
+    me: OnceLock<u64>,
+    guild_locales: Mutex<HashMap<u64, String>>,
+    last_answer: Mutex<HashMap<u64, Instant>>,
+}
+
+/// Connects and runs until `shutdown` completes.
+pub async fn run(
+    bot: Arc<Bot>,
+    metrics: Metrics,
+    responder: Responder,
+    config: GatewayConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let mut intents =
+        GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
+    if config.message_content {
+        intents |= GatewayIntents::MESSAGE_CONTENT;
+        tracing::info!(
+            "discord gateway: MESSAGE_CONTENT intent on; support channels see every message"
+        );
+    } else {
+        tracing::info!(
+            "discord gateway: MESSAGE_CONTENT intent off; answering DMs, mentions and slash commands only"
+        );
+    }
+    let mut http = HttpBuilder::new(config.token.expose_secret());
+    let base = config.api_base.trim_end_matches('/');
+    if let Some(proxy) = base.strip_suffix("/api/v10") {
+        if proxy != "https://discord.com" {
+            http = http.proxy(proxy).ratelimiter_disabled(true);
+        }
+    }
+    let handler = Handler {
+        bot,
+        metrics,
+        responder,
+        config,
+        me: OnceLock::new(),
+        guild_locales: Mutex::new(HashMap::new()),
+        last_answer: Mutex::new(HashMap::new()),
+    };
+    let mut client = ClientBuilder::new_with_http(http.build(), intents)
+        .event_handler(handler)
+        .await?;
+    let manager = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        manager.shutdown_all().await;
+    });
+    client.start().await?;
+    Ok(())
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, _ctx: Context, ready: Ready) {
+        let _ = self.me.set(ready.user.id.get());
+        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "discord gateway: ready");
+    }
+
+    async fn guild_create(&self, _ctx: Context, guild: Guild, _is_new: Option<bool>) {
+        if let Ok(mut map) = self.guild_locales.lock() {
+            map.insert(guild.id.get(), guild.preferred_locale.clone());
+        }
+    }
+
+    async fn message(&self, ctx: Context, msg: ChatMessage) {
+        let Some(text) = self.question(&msg) else {
+            return;
+        };
+        if !self.cooled_down(msg.author.id.get()) {
+            return;
+        }
+        let locales: Vec<String> = msg
+            .guild_id
+            .and_then(|g| self.guild_locales.lock().ok()?.get(&g.get()).cloned())
+            .into_iter()
+            .collect();
+        let inbound = Inbound {
+            event_id: msg.id.get().to_string(),
+            identity: Identity {
+                platform: Platform::Discord,
+                user_id: msg.author.id.get().to_string(),
+                scope: msg.guild_id.map(|g| g.get().to_string()),
+                evidence: Evidence::Discord {
+                    // Chat messages carry no computed permissions.
+                    permissions: 0,
+                    role_ids: msg
+                        .member
+                        .as_ref()
+                        .map(|m| m.roles.iter().map(|r| r.get()).collect())
+                        .unwrap_or_default(),
+                },
+            },
+            conversation: msg.channel_id.get().to_string(),
+            locales,
+            message: Message::Text(text),
+            received_at: chrono::Utc::now(),
+        };
+        let reply = self.bot.handle(inbound).await;
+        self.metrics
+            .intent("discord", reply.intent.as_deref(), &reply.locale);
+        let channel = if reply.visibility == Visibility::Private && msg.guild_id.is_some() {
+            match msg.author.id.create_dm_channel(&ctx.http).await {
+                Ok(dm) => dm.id,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot open a DM for a private reply");
+                    return;
+                }
+            }
+        } else {
+            msg.channel_id
+        };
+        send_chat(&ctx, channel, Some(msg.id.get()), &reply).await;
+    }
+
+    async fn interaction_create(&self, _ctx: Context, interaction: GatewayInteraction) {
+        let parsed = serde_json::to_value(&interaction)
+            .map_err(|e| e.to_string())
+            .and_then(|v| serde_json::from_value::<Interaction>(v).map_err(|e| e.to_string()))
+            .and_then(|i| i.action().map(|a| (i, a)).map_err(|e| e.to_string()));
+        let (interaction, action) = match parsed {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "gateway interaction not understood");
+                return;
+            }
+        };
+        let initial = self
+            .responder
+            .respond(&self.bot, &self.metrics, &interaction, action)
+            .await;
+        let Some(token) = interaction.token.as_deref() else {
+            return;
+        };
+        if let Err(e) = self
+            .responder
+            .api
+            .callback(
+                &interaction.id.0,
+                token,
+                &initial.body,
+                initial.file.as_ref(),
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "interaction callback failed");
+        }
+    }
+}
+
+impl Handler {
+    /// The question text if the message is addressed to the bot.
+    fn question(&self, msg: &ChatMessage) -> Option<String> {
+        let me = *self.me.get()?;
+        if msg.author.bot || msg.webhook_id.is_some() || msg.author.id.get() == me {
+            return None;
+        }
+        let mentioned = msg.mentions.iter().any(|u| u.id.get() == me);
+        let addressed = msg.guild_id.is_none()
+            || mentioned
+            || self.config.support_channels.contains(&msg.channel_id.get());
+        if !addressed {
+            return None;
+        }
+        let text = strip_mention(&msg.content, me);
+        (!text.is_empty()).then_some(text)
+    }
+
+    fn cooled_down(&self, user: u64) -> bool {
+        let Ok(mut map) = self.last_answer.lock() else {
+            return true;
+        };
+        let now = Instant::now();
+        if map
+            .get(&user)
+            .is_some_and(|t| now.duration_since(*t) < self.config.cooldown)
+        {
+            return false;
+        }
+        if map.len() > 10_000 {
+            let cooldown = self.config.cooldown;
+            map.retain(|_, t| now.duration_since(*t) < cooldown);
+        }
+        map.insert(user, now);
+        true
+    }
+}
+
+/// Removes `<@id>` / `<@!id>` mentions of the bot and trims.
+pub fn strip_mention(content: &str, me: u64) -> String {
+    content
+        .replace(&format!("<@{me}>"), "")
+        .replace(&format!("<@!{me}>"), "")
+        .trim()
+        .to_owned()
+}
+
+async fn send_chat(ctx: &Context, channel: ChannelId, reply_to: Option<u64>, reply: &Reply) {
+    let messages = render::messages(reply);
+    let last = messages.len().saturating_sub(1);
+    for (i, mut body) in messages.into_iter().enumerate() {
+        strip_flags(&mut body);
+        body["allowed_mentions"] = json!({ "parse": [] });
+        if let (0, Some(id)) = (i, reply_to) {
+            body["message_reference"] =
+                json!({ "message_id": id.to_string(), "fail_if_not_exists": false });
+        }
+        let files = match (&reply.attachment, i == last) {
+            (Some(f), true) => vec![CreateAttachment::bytes(
+                f.text.as_bytes(),
+                f.filename.clone(),
+            )],
+            _ => Vec::new(),
+        };
+        if let Err(e) = ctx.http.send_message(channel, files, &body).await {
+            tracing::warn!(error = %e, "cannot send a reply");
+            return;
+        }
+    }
+}
+
+/// Chat messages cannot be ephemeral.
+fn strip_flags(body: &mut Value) {
+    if let Some(map) = body.as_object_mut() {
+        map.remove("flags");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_of_the_bot_are_removed() {
+        assert_eq!(
+            strip_mention("<@42> how do I cancel?", 42),
+            "how do I cancel?"
+        );
+        assert_eq!(strip_mention("hei <@!42>", 42), "hei");
+        assert_eq!(strip_mention("<@7> hi", 42), "<@7> hi");
+    }
+}
