@@ -69,14 +69,7 @@ impl DiscordApi {
         file: Option<&Attachment>,
     ) -> Result<(), ApiError> {
         let url = format!("{}/webhooks/{application_id}/{token}", self.base);
-        let (content_type, body) = render::encode(message, file);
-        let request = self
-            .client
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(body);
-        check(request.send().await?).await?;
-        Ok(())
+        self.post_message(url, message, file).await
     }
 
     /// `POST /interactions/{id}/{token}/callback`: the initial response to
@@ -89,7 +82,17 @@ impl DiscordApi {
         file: Option<&Attachment>,
     ) -> Result<(), ApiError> {
         let url = format!("{}/interactions/{id}/{token}/callback", self.base);
-        let (content_type, body) = render::encode(response, file);
+        self.post_message(url, response, file).await
+    }
+
+    /// POSTs a message body (JSON, or multipart when a file is attached).
+    async fn post_message(
+        &self,
+        url: String,
+        message: &Value,
+        file: Option<&Attachment>,
+    ) -> Result<(), ApiError> {
+        let (content_type, body) = render::encode(message, file);
         let request = self
             .client
             .post(url)
