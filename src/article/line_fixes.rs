@@ -133,7 +133,10 @@ fn split_run_on_steps(line: &str) -> Option<Vec<String>> {
             .next()
             .is_some_and(char::is_alphabetic);
         if glued && !links.iter().any(|l| l.whole.contains(&found)) {
-            out.push(format!("{marker}{}", &line[start..found]));
+            // The spaces before the next step's number belonged to the run-on
+            // line, not to this step; keeping them would make a second pass
+            // change the output.
+            out.push(format!("{marker}{}", line[start..found].trim_end()));
             number += 1;
             marker = format!("{}{number}. ", &line[..indent]);
             start = after;
