@@ -89,11 +89,7 @@ async fn denials_and_refusals_are_audited<S: Store>(h: Harness<S>) {
         )
         .await
         .expect("support may cancel 30 seats");
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
+    let admin_v = contoso_admin(&h).await;
     let err = h
         .svc
         .propose(
@@ -142,11 +138,7 @@ async fn revoked_role_cannot_confirm<S: Store>(h: Harness<S>) {
 }
 
 async fn refund_once_per_term<S: Store>(h: Harness<S>) {
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
+    let admin_v = contoso_admin(&h).await;
     let p = h
         .svc
         .propose(

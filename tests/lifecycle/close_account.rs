@@ -15,11 +15,7 @@ on_both_stores!(
 );
 
 async fn close_requires_cancelled_subscriptions_or_explicit_choice<S: Store>(h: Harness<S>) {
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
+    let admin_v = contoso_admin(&h).await;
     let err = h
         .svc
         .propose(
@@ -98,11 +94,7 @@ async fn close_requires_cancelled_subscriptions_or_explicit_choice<S: Store>(h: 
 }
 
 async fn closed_account_rejects_everything<S: Store>(h: Harness<S>) {
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
+    let admin_v = contoso_admin(&h).await;
     // Cancel the two paid subscriptions and let the trial lapse via deletion: then the
     // safe mode is allowed.
     for (i, n) in [1, 2].into_iter().enumerate() {

@@ -75,11 +75,7 @@ async fn cancel_is_two_step_durable_and_audited<S: Store>(h: Harness<S>) {
 }
 
 async fn confirmation_errors_are_distinct<S: Store>(h: Harness<S>) {
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
+    let admin_v = contoso_admin(&h).await;
     let propose = |n: &str| {
         let (svc, admin_v, n) = (h.svc.clone(), admin_v.clone(), n.to_owned());
         async move {
@@ -155,11 +151,7 @@ async fn confirmation_errors_are_distinct<S: Store>(h: Harness<S>) {
 }
 
 async fn replays_return_the_stored_outcome<S: Store>(h: Harness<S>) {
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
+    let admin_v = contoso_admin(&h).await;
     let action = Action::Cancel {
         subscription: sub(1),
     };

@@ -71,11 +71,7 @@ async fn tick_expiry_path_and_renewal<S: Store>(h: Harness<S>) {
     h.clock.advance(TimeDelta::days(90));
     h.svc.tick(h.svc.now()).await.expect("tick");
     assert_eq!(store()[0].state, SubState::Deleted);
-    let admin_v = h
-        .svc
-        .authorize(&admin(), &contoso(), None)
-        .await
-        .expect("admin");
+    let admin_v = contoso_admin(&h).await;
     let audit = h.svc.audit(&admin_v).await.expect("audit");
     let path: Vec<_> = audit
         .iter()

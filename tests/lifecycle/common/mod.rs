@@ -267,3 +267,11 @@ pub async fn propose_cancel<S: Store>(
         .expect("propose");
     (admin_v, p)
 }
+
+/// Contoso's Discord admin, verified for contoso.
+pub async fn contoso_admin<S: Store>(h: &Harness<S>) -> supportbot::auth::VerifiedAdmin {
+    h.svc
+        .authorize(&admin(), &contoso(), None)
+        .await
+        .expect("admin")
+}
