@@ -136,12 +136,14 @@ fn random_u64() -> u64 {
     u64::from_le_bytes(b)
 }
 
-/// Checks the invariants on a reopened directory; returns the number of actions found.
-fn verify(dir: &Path, acked: &[String]) -> Result<usize, String> {
+/// Checks the invariants on a reopened directory; returns the number of actions found
+/// and the number of journaled batches the reopen replayed.
+fn verify(dir: &Path, acked: &[String]) -> Result<(usize, usize), String> {
     let store = SledStore::open(dir).map_err(|e| format!("reopen failed: {e}"))?;
+    let replayed = store.replayed_batches();
     let Some(_) = store.account(&account()).map_err(|e| e.to_string())? else {
         return if acked.is_empty() {
-            Ok(0)
+            Ok((0, replayed))
         } else {
             Err("account missing but actions were acknowledged".into())
         };
@@ -188,7 +190,7 @@ fn verify(dir: &Path, acked: &[String]) -> Result<usize, String> {
             ));
         }
     }
-    Ok(confirmed.len())
+    Ok((confirmed.len(), replayed))
 }
 
 #[test]
@@ -199,7 +201,7 @@ fn sigkill_at_random_points_loses_no_acknowledged_action() {
     let dir = TempDir::new("crash");
     let exe = std::env::current_exe().expect("test binary");
     let started = Instant::now();
-    let (mut kills, mut all_acked) = (0usize, Vec::<String>::new());
+    let (mut kills, mut all_acked, mut replays) = (0usize, Vec::<String>::new(), 0usize);
     let max_kills = limit("CRASH_KILLS", MAX_KILLS as u64) as usize;
     let budget = Duration::from_secs(limit("CRASH_BUDGET_SECS", BUDGET.as_secs()));
     while kills < max_kills && started.elapsed() < budget {
@@ -247,25 +249,32 @@ fn sigkill_at_random_points_loses_no_acknowledged_action() {
                 .filter_map(|l| l.strip_prefix("ACK ").map(str::to_owned)),
         );
         kills += 1;
-        if let Err(problem) = verify(dir.path(), &all_acked) {
-            let keep =
-                std::env::temp_dir().join(format!("lifecycle-crash-repro-{}", std::process::id()));
-            let _ = Command::new("cp")
-                .arg("-r")
-                .arg(dir.path())
-                .arg(&keep)
-                .status();
-            panic!(
-                "after kill {kills}: {problem} (copy kept in {})",
-                keep.display()
-            );
+        match verify(dir.path(), &all_acked) {
+            Ok((_, replayed)) => replays += usize::from(replayed > 0),
+            Err(problem) => {
+                let keep = std::env::temp_dir()
+                    .join(format!("lifecycle-crash-repro-{}", std::process::id()));
+                let _ = Command::new("cp")
+                    .arg("-r")
+                    .arg(dir.path())
+                    .arg(&keep)
+                    .status();
+                panic!(
+                    "after kill {kills}: {problem} (copy kept in {})",
+                    keep.display()
+                );
+            }
         }
     }
-    let found = verify(dir.path(), &all_acked).expect("final verify");
+    let (found, _) = verify(dir.path(), &all_acked).expect("final verify");
     eprintln!(
-        "crash test: {kills} kills, {} acknowledged, {found} durable actions, {:?}",
+        "crash test: {kills} kills, {} acknowledged, {found} durable actions, {replays} reopens replayed the journal, {:?}",
         all_acked.len(),
         started.elapsed()
+    );
+    assert!(
+        replays > 0,
+        "no kill ever left journaled batches to replay: the recovery path went untested"
     );
     assert!(kills >= 10, "too few kills within the time budget: {kills}");
     assert!(

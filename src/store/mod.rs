@@ -20,7 +20,10 @@ use crate::lifecycle::{
 pub mod codec;
 mod commit;
 mod group_commit;
+mod journal;
+mod journaled;
 pub mod memory;
+mod overlay;
 mod raw;
 pub mod sled;
 

@@ -1,8 +1,12 @@
 //! The sled-backed [`Store`](super::Store). The only file in the crate that imports sled.
 //!
 //! Trees: `accounts`, `subscriptions`, `credits`, `audit`, `idempotency`, `confirmations`
-//! (layouts in [`super::codec`]). Every commit is one multi-tree sled transaction run on
-//! the group-commit writer thread, followed by `Db::flush` before the caller returns.
+//! (layouts in [`super::codec`]). Commits run on the group-commit writer thread through
+//! the [journaled writer](super::journaled): each batch is planned, synced to the redo
+//! journal (`supportbot.journal` in the same directory), then applied to sled in one
+//! multi-tree transaction and acknowledged. sled writes its log out lazily; checkpoints
+//! (`Db::flush` + `fdatasync`, new journal epoch) run when the journal fills and at
+//! shutdown, and [`SledStore::open`] replays what the journal holds beyond the last one.
 //!
 //! sled 0.34 has public reports of databases that no longer open after an abrupt stop
 //! (spacejam/sled#1533). [`SledStore::open`] therefore never panics: panics inside sled
@@ -11,14 +15,14 @@
 
 use std::path::{Path, PathBuf};
 
-use sled::transaction::{
-    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
-};
+use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 use super::codec::{split, Tree};
-use super::commit::{apply, Tx};
-use super::group_commit::{Backend, GroupCommit};
+use super::group_commit::GroupCommit;
+use super::journal::JournalOp;
+use super::journaled::{Engine, JournaledWriter};
+use super::overlay::Base;
 use super::raw::{self, impl_store, Raw, Visitor};
 use super::{Committed, StoreError, WriteSet};
 use crate::lifecycle::{
@@ -31,6 +35,7 @@ pub struct SledStore {
     dir: PathBuf,
     trees: Trees,
     writer: GroupCommit,
+    replayed: usize,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -80,8 +85,8 @@ impl SledStore {
             detail,
         };
         let opened = std::panic::catch_unwind(|| -> sled::Result<Trees> {
-            // We flush explicitly after every batch, so sled's timer thread would only
-            // add I/O contention.
+            // Durability comes from the journal and checkpoints flush explicitly, so
+            // sled's timer thread would only compete with the writer for the disk.
             let db = sled::Config::new().path(&dir).flush_every_ms(None).open()?;
             let mut t = Vec::with_capacity(Tree::ALL.len());
             for tree in Tree::ALL {
@@ -97,13 +102,6 @@ impl SledStore {
             Ok(Err(e)) => return Err(unopenable(e.to_string())),
             Err(panic) => return Err(unopenable(panic_text(panic.as_ref()))),
         };
-        // AssertUnwindSafe: after a panic the half-opened database is dropped, never used.
-        let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| verify(&trees)));
-        match scanned {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(unopenable(e.to_string())),
-            Err(panic) => return Err(unopenable(panic_text(panic.as_ref()))),
-        }
         let data_file = match durability {
             Durability::ProcessCrash => None,
             Durability::PowerLoss => Some(
@@ -111,19 +109,41 @@ impl SledStore {
                     .map_err(|e| unopenable(format!("{}: {e}", dir.join("db").display())))?,
             ),
         };
-        let writer = GroupCommit::start(
-            "lifecycle-store-writer",
-            Writer {
-                trees: trees.clone(),
-                data_file,
-            },
-        )?;
-        Ok(SledStore { dir, trees, writer })
+        let engine = SledEngine {
+            trees: trees.clone(),
+            data_file,
+        };
+        let (writer, replayed) = JournaledWriter::recover(
+            engine,
+            &dir.join(JOURNAL_FILE),
+            durability == Durability::PowerLoss,
+        )
+        .map_err(unopenable)?;
+        // AssertUnwindSafe: after a panic the half-opened database is dropped, never used.
+        let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| verify(&trees)));
+        match scanned {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(unopenable(e.to_string())),
+            Err(panic) => return Err(unopenable(panic_text(panic.as_ref()))),
+        }
+        let writer = GroupCommit::start("lifecycle-store-writer", writer)?;
+        Ok(SledStore {
+            dir,
+            trees,
+            writer,
+            replayed,
+        })
     }
 
     /// The data directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// How many journaled batches [`SledStore::open`] re-applied: non-zero after a stop
+    /// that skipped the shutdown checkpoint (a crash or a kill).
+    pub fn replayed_batches(&self) -> usize {
+        self.replayed
     }
 
     fn raw_commit(&self, ws: WriteSet) -> Result<Committed, StoreError> {
@@ -166,100 +186,84 @@ impl Raw for SledStore {
     }
 }
 
-/// How far "flushed" goes before a commit is acknowledged.
+/// The redo journal's file name inside the sled directory.
+pub const JOURNAL_FILE: &str = "supportbot.journal";
+
+/// How far "durable" goes before a commit is acknowledged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Durability {
-    /// `Db::flush` plus `fdatasync` of sled's data file. On Linux sled 0.34's flush uses
-    /// `sync_file_range`, which survives a process crash but does not flush the drive's
-    /// write cache; the extra `fdatasync` (one per group-commit batch) does.
+    /// The batch's journal frame is `fdatasync`ed (one device round trip per batch), and
+    /// checkpoints `fdatasync` sled's data file after `Db::flush`: survives power loss.
+    /// (On Linux sled 0.34's own flush uses `sync_file_range`, which does not flush the
+    /// drive's write cache or file metadata.)
     #[default]
     PowerLoss,
-    /// `Db::flush` only: survives the process being killed, not necessarily power loss.
+    /// The journal frame is written but not synced, and checkpoints only call
+    /// `Db::flush`: survives the process being killed, not necessarily power loss.
     ProcessCrash,
 }
 
-struct Writer {
+/// sled as the journaled writer's engine.
+struct SledEngine {
     trees: Trees,
+    /// sled's data file, `fdatasync`ed after `Db::flush` under [`Durability::PowerLoss`].
     data_file: Option<std::fs::File>,
 }
 
-type View = (
-    TransactionalTree,
-    TransactionalTree,
-    TransactionalTree,
-    TransactionalTree,
-    TransactionalTree,
-    TransactionalTree,
-);
-
-struct SledTx<'a>(&'a View);
-
-impl SledTx<'_> {
-    fn tree(&self, tree: Tree) -> &TransactionalTree {
-        let v = self.0;
-        match tree {
-            Tree::Accounts => &v.0,
-            Tree::Subscriptions => &v.1,
-            Tree::Credits => &v.2,
-            Tree::Audit => &v.3,
-            Tree::Idempotency => &v.4,
-            Tree::Confirmations => &v.5,
-        }
-    }
-}
-
-impl Tx for SledTx<'_> {
-    type E = UnabortableTransactionError;
-
-    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, Self::E> {
-        Ok(self.tree(tree).get(key)?.map(|v| v.to_vec()))
+impl Engine for SledEngine {
+    fn apply(&self, writes: &[JournalOp]) -> Result<(), StoreError> {
+        apply_ops(&self.trees, writes)
     }
 
-    fn put(&self, tree: Tree, key: Vec<u8>, value: Vec<u8>) -> Result<(), Self::E> {
-        self.tree(tree).insert(key, value).map(|_| ())
-    }
-
-    fn remove(&self, tree: Tree, key: &[u8]) -> Result<(), Self::E> {
-        self.tree(tree).remove(key).map(|_| ())
-    }
-
-    fn next_seq(&self) -> Result<u64, Self::E> {
-        self.tree(Tree::Audit)
-            .generate_id()
-            .map_err(UnabortableTransactionError::Storage)
-    }
-}
-
-impl Backend for Writer {
-    fn apply_batch(&mut self, batch: &[&WriteSet]) -> Vec<Result<Committed, StoreError>> {
-        let t = &self.trees.t;
-        let trees = (&t[0], &t[1], &t[2], &t[3], &t[4], &t[5]);
-        // One sled transaction per batch: sled's transactions take a database-wide write
-        // lock, so taking it once per batch instead of once per write set is what keeps
-        // readers moving under load. `apply` checks before it writes, so a refused write
-        // set leaves nothing behind inside the shared transaction.
-        let result = trees.transaction(|view| {
-            let tx = SledTx(view);
-            let mut out = Vec::with_capacity(batch.len());
-            for ws in batch {
-                out.push(apply(&tx, ws)?);
-            }
-            Ok::<_, ConflictableTransactionError<StoreError>>(out)
-        });
-        match result {
-            Ok(results) => results,
-            Err(TransactionError::Abort(e)) => batch.iter().map(|_| Err(e.clone())).collect(),
-            Err(TransactionError::Storage(e)) => batch.iter().map(|_| Err(io(e.clone()))).collect(),
-        }
-    }
-
-    fn flush(&mut self) -> Result<(), StoreError> {
+    fn persist(&self) -> Result<(), StoreError> {
         self.trees.db.flush().map_err(io)?;
         if let Some(f) = &self.data_file {
             f.sync_data()
-                .map_err(|e| StoreError::Io(format!("fdatasync: {e}")))?;
+                .map_err(|e| StoreError::Io(format!("fdatasync of the sled data file: {e}")))?;
         }
         Ok(())
+    }
+}
+
+/// Writes journaled operations to sled (in memory; sled writes them out later).
+fn apply_ops(trees: &Trees, ops: &[JournalOp]) -> Result<(), StoreError> {
+    let t = &trees.t;
+    // One sled transaction so readers never see half a batch.
+    (&t[0], &t[1], &t[2], &t[3], &t[4], &t[5])
+        .transaction(|v| {
+            // Same order as `Tree::ALL`, which is the `tree` byte's meaning.
+            let view = [&v.0, &v.1, &v.2, &v.3, &v.4, &v.5];
+            for op in ops {
+                let tree = view.get(usize::from(op.tree)).ok_or_else(|| {
+                    ConflictableTransactionError::Abort(StoreError::Io(format!(
+                        "the journal names tree {} (this version has {})",
+                        op.tree,
+                        view.len()
+                    )))
+                })?;
+                match &op.value {
+                    Some(value) => tree.insert(op.key.as_slice(), value.as_slice())?,
+                    None => tree.remove(op.key.as_slice())?,
+                };
+            }
+            Ok(())
+        })
+        .map_err(|e| match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => io(e),
+        })
+}
+
+impl Base for SledEngine {
+    type E = sled::Error;
+
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, Self::E> {
+        Ok(self.trees.tree(tree).get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn next_seq(&self) -> Result<u64, Self::E> {
+        // sled persists the id counter ahead of use, so ids stay unique across crashes.
+        self.trees.db.generate_id()
     }
 }
 

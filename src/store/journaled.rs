@@ -1,0 +1,157 @@
+//! The group-commit backend that makes commits durable through the redo
+//! [`journal`](super::journal): plan a batch against the engine plus the batch's own
+//! writes, sync the planned writes as one journal frame, then apply them to the engine
+//! and acknowledge. The engine only ever receives journaled writes, and persists them
+//! on its own schedule (checkpoints); [`JournaledWriter::recover`] replays what the
+//! journal holds beyond the last checkpoint.
+
+use std::path::Path;
+
+use super::commit::apply;
+use super::group_commit::Backend;
+use super::journal::{Journal, JournalOp, DEFAULT_CAPACITY};
+use super::overlay::{Base, Overlay};
+use super::{Committed, StoreError, WriteSet};
+
+/// What the journaled writer needs from a storage engine.
+pub(crate) trait Engine: Base + Send + 'static {
+    /// Applies journaled writes in order (in memory is enough), so that readers see all
+    /// of them or none.
+    fn apply(&self, writes: &[JournalOp]) -> Result<(), StoreError>;
+    /// Makes everything applied so far durable without the journal's help.
+    fn persist(&self) -> Result<(), StoreError>;
+}
+
+/// The writer thread's backend.
+pub(crate) struct JournaledWriter<E: Engine> {
+    engine: E,
+    journal: Journal,
+    /// The writes of the batch being committed, between `apply_batch` and `flush`.
+    staged: Vec<JournalOp>,
+    /// Set when the journal or the engine failed mid-commit: disk and memory may
+    /// disagree, so every later commit is refused until a restart replays the journal.
+    broken: Option<String>,
+}
+
+impl<E: Engine> JournaledWriter<E> {
+    /// Opens the journal at `path`, replays its batches into `engine` and checkpoints.
+    /// `sync` chooses `fdatasync` per batch (power-loss safe) or a plain write
+    /// (survives a killed process). Also returns how many batches were replayed. The
+    /// error text names the journal and the step.
+    pub(crate) fn recover(engine: E, path: &Path, sync: bool) -> Result<(Self, usize), String> {
+        let (journal, replay) =
+            Journal::open(path, DEFAULT_CAPACITY, sync).map_err(|e| e.to_string())?;
+        let mut writer = JournaledWriter {
+            engine,
+            journal,
+            staged: Vec::new(),
+            broken: None,
+        };
+        if replay.is_empty() {
+            return Ok((writer, 0));
+        }
+        let writes: usize = replay.iter().map(Vec::len).sum();
+        for ops in &replay {
+            if let Err(e) = writer.engine.apply(ops) {
+                // Keep the journal untouched (no shutdown checkpoint) for the next try.
+                writer.broken = Some(e.to_string());
+                return Err(format!("replaying {}: {e}", path.display()));
+            }
+        }
+        writer
+            .checkpoint()
+            .map_err(|e| format!("checkpoint after replaying {}: {e}", path.display()))?;
+        tracing::info!(
+            "store: replayed {} journaled batches ({writes} writes) from {}",
+            replay.len(),
+            path.display()
+        );
+        Ok((writer, replay.len()))
+    }
+
+    /// Makes the engine durable on its own, so the journal can start over.
+    fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.engine.persist()?;
+        self.journal
+            .reset()
+            .map_err(|e| StoreError::Io(e.to_string()))
+    }
+
+    fn stop(&mut self, why: String) -> StoreError {
+        tracing::error!("{why}");
+        self.broken = Some(why.clone());
+        StoreError::Io(why)
+    }
+}
+
+impl<E: Engine> Drop for JournaledWriter<E> {
+    fn drop(&mut self) {
+        // A clean shutdown leaves an empty journal, so the next open replays nothing.
+        if self.broken.is_none() {
+            let done = self.checkpoint();
+            if let Err(e) = done {
+                tracing::warn!(
+                    "store checkpoint at shutdown failed (the journal will be replayed at the next start): {e}"
+                );
+            }
+        }
+    }
+}
+
+impl<E: Engine> Backend for JournaledWriter<E> {
+    fn apply_batch(&mut self, batch: &[&WriteSet]) -> Vec<Result<Committed, StoreError>> {
+        if let Some(why) = &self.broken {
+            return batch
+                .iter()
+                .map(|_| Err(StoreError::Io(why.clone())))
+                .collect();
+        }
+        let mut overlay = Overlay::new(&self.engine);
+        let mut results = Vec::with_capacity(batch.len());
+        for ws in batch {
+            match apply(&overlay, ws) {
+                Ok(Ok(committed)) => {
+                    overlay.accept();
+                    results.push(Ok(committed));
+                }
+                Ok(Err(refused)) => {
+                    overlay.discard();
+                    results.push(Err(refused));
+                }
+                Err(e) => {
+                    overlay.discard();
+                    results.push(Err(StoreError::Io(e.to_string())));
+                }
+            }
+        }
+        self.staged = overlay.into_writes();
+        results
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        if let Some(why) = &self.broken {
+            return Err(StoreError::Io(why.clone()));
+        }
+        if self.staged.is_empty() {
+            // Every earlier batch was journaled before it was acknowledged.
+            return Ok(());
+        }
+        let writes = std::mem::take(&mut self.staged);
+        if !self.journal.has_room_for(&writes) {
+            self.checkpoint()?;
+        }
+        if let Err(e) = self.journal.append(&writes) {
+            // The frame may or may not be on disk; the replay at restart settles it.
+            return Err(self.stop(format!(
+                "{e}; the store stopped accepting changes: restart supportbot to recover"
+            )));
+        }
+        // Durable from here on, so the callers are told so even if the engine fails.
+        if let Err(e) = self.engine.apply(&writes) {
+            self.stop(format!(
+                "applying a journaled batch failed ({e}); the store stopped accepting changes: restart supportbot to replay the journal"
+            ));
+        }
+        Ok(())
+    }
+}
