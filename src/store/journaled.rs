@@ -147,7 +147,10 @@ impl<E: Engine> Backend for JournaledWriter<E> {
             )));
         }
         // Durable from here on, so the callers are told so even if the engine fails.
-        if let Err(e) = self.engine.apply(&writes) {
+        let applied =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.engine.apply(&writes)))
+                .unwrap_or_else(|_| Err(StoreError::Io("the storage engine panicked".into())));
+        if let Err(e) = applied {
             self.stop(format!(
                 "applying a journaled batch failed ({e}); the store stopped accepting changes: restart supportbot to replay the journal"
             ));

@@ -66,9 +66,9 @@ pub enum StoreError {
         /// Decoder message.
         detail: String,
     },
-    /// The commit writer thread is gone (store shutting down).
-    #[error("the storage writer has stopped")]
-    WriterGone,
+    /// A commit was lost inside the committer (a bug, never an input problem).
+    #[error("the storage committer lost a commit")]
+    CommitLost,
 }
 
 /// Everything one action writes, applied atomically by [`Store::commit`].

@@ -1,7 +1,7 @@
 //! The sled-backed [`Store`](super::Store). The only file in the crate that imports sled.
 //!
 //! Trees: `accounts`, `subscriptions`, `credits`, `audit`, `idempotency`, `confirmations`
-//! (layouts in [`super::codec`]). Commits run on the group-commit writer thread through
+//! (layouts in [`super::codec`]). Commits go through group commit and
 //! the [journaled writer](super::journaled): each batch is planned, synced to the redo
 //! journal (`supportbot.journal` in the same directory), then applied to sled in one
 //! multi-tree transaction and acknowledged. sled writes its log out lazily; checkpoints
@@ -34,7 +34,7 @@ use crate::lifecycle::{
 pub struct SledStore {
     dir: PathBuf,
     trees: Trees,
-    writer: GroupCommit,
+    writer: GroupCommit<JournaledWriter<SledEngine>>,
     replayed: usize,
 }
 
@@ -126,7 +126,7 @@ impl SledStore {
             Ok(Err(e)) => return Err(unopenable(e.to_string())),
             Err(panic) => return Err(unopenable(panic_text(panic.as_ref()))),
         }
-        let writer = GroupCommit::start("lifecycle-store-writer", writer)?;
+        let writer = GroupCommit::new(writer);
         Ok(SledStore {
             dir,
             trees,
