@@ -11,7 +11,19 @@ use crate::locale::{LocaleConfig, Negotiator};
 use crate::source::{Origin, SourceError, SourceTree};
 
 /// Answer keys the bot itself uses, which the default locale must have.
-pub const REQUIRED_ANSWERS: [&str; 3] = ["none", "choose", "help"];
+pub const REQUIRED_ANSWERS: [&str; 11] = [
+    "none",
+    "choose",
+    "help",
+    "action-proposal",
+    "action-done",
+    "action-refused",
+    "action-status",
+    "action-export",
+    "action-dismissed",
+    "button-confirm",
+    "button-dismiss",
+];
 
 /// Where knowledge is loaded from: the rule tree and, optionally, a
 /// directory of imported articles.

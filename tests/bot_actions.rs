@@ -73,6 +73,13 @@ async fn members_without_admin_permissions_are_refused() {
         .await;
     assert_eq!(reply.answer_key, "action-refused");
     assert_eq!(reply.locale, "nb-NO");
+    assert!(
+        reply
+            .markdown
+            .contains("bare en administrator for denne kontoen"),
+        "the reason is Norwegian too, not the core's English: {}",
+        reply.markdown
+    );
     assert!(reply.buttons.is_empty());
 }
 
@@ -137,6 +144,12 @@ async fn guild_admin_proposes_and_only_they_can_confirm_once() {
         "Norwegian for Discord's `no`: {}",
         proposal.markdown
     );
+    let labels: Vec<&str> = proposal.buttons.iter().map(|b| b.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["Bekreft", "Avbryt"],
+        "buttons in the reply's language"
+    );
     let Some(ButtonAction::Confirm { token, .. }) =
         proposal.buttons.first().map(|b| b.action.clone())
     else {
@@ -159,6 +172,13 @@ async fn guild_admin_proposes_and_only_they_can_confirm_once() {
         stranger.answer_key, "action-refused",
         "another admin cannot confirm someone else's proposal"
     );
+    assert!(
+        stranger
+            .markdown
+            .contains("bare personen som ba om handlingen"),
+        "{}",
+        stranger.markdown
+    );
     let done = bot.handle(confirm("8", admin.clone())).await;
     assert_eq!(done.answer_key, "action-done", "{}", done.markdown);
     let replay = bot.handle(confirm("8", admin.clone())).await;
@@ -170,5 +190,10 @@ async fn guild_admin_proposes_and_only_they_can_confirm_once() {
     assert_eq!(
         second.answer_key, "action-refused",
         "a second click is refused"
+    );
+    assert!(
+        second.markdown.contains("ble allerede bekreftet") && second.markdown.contains(" kl. "),
+        "when it was used, in Norwegian: {}",
+        second.markdown
     );
 }

@@ -8,6 +8,7 @@
 //! turns the service's structured facts into answer variables.
 
 pub mod parse;
+mod refusal;
 mod vars;
 
 use std::sync::Arc;
@@ -75,6 +76,14 @@ impl Actions {
         let mut reply = crate::bot::plain_reply(rendered, chain);
         reply.visibility = Visibility::Private;
         reply.buttons = answer.buttons;
+        for button in &mut reply.buttons {
+            let key = match button.action {
+                ButtonAction::Confirm { .. } => "button-confirm",
+                ButtonAction::Dismiss { .. } => "button-dismiss",
+            };
+            let label = crate::bot::render_answer(knowledge, &[key], chain, &vars);
+            button.label = label.markdown.trim().to_owned();
+        }
         reply.attachment = answer.attachment;
         reply
     }
@@ -212,8 +221,9 @@ fn proposed(proposal: crate::lifecycle::Proposal) -> Answer {
     let token = proposal.token.clone();
     let mut answer = plain("action-proposal", vars::proposal(&proposal));
     answer.buttons = vec![
+        // Labels are localized in `handle`, which knows the locale chain.
         Button {
-            label: "Confirm".into(),
+            label: String::new(),
             action: ButtonAction::Confirm {
                 token: token.clone(),
                 needs_typed_account,
@@ -221,7 +231,7 @@ fn proposed(proposal: crate::lifecycle::Proposal) -> Answer {
             style: ButtonStyle::Danger,
         },
         Button {
-            label: "Cancel".into(),
+            label: String::new(),
             action: ButtonAction::Dismiss { token },
             style: ButtonStyle::Secondary,
         },
@@ -243,6 +253,7 @@ fn refusal(e: &LifecycleError) -> Answer {
         ActionVars {
             kind: "refused".into(),
             reason,
+            refusal: refusal::refusal_vars(e),
             ..ActionVars::default()
         },
     )

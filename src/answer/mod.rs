@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use explain::explain_markdown;
-pub use templates::{ActionVars, AnswerVars, Choice, SubscriptionVars};
+pub use templates::{ActionVars, AnswerVars, Choice, RefusalVars, SubscriptionVars, REFUSAL_KINDS};
 
 /// Whether a body is a template or literal text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -153,7 +153,21 @@ impl Catalog {
         }
         let catalog = Catalog { templates, env };
         for t in catalog.templates.values() {
-            if let Err(message) = catalog.render_one(t, &AnswerVars::sample()) {
+            let mut samples = vec![AnswerVars::sample()];
+            if t.body.contains("refusal") {
+                // Each refusal kind takes its own branch of the template.
+                samples.extend(REFUSAL_KINDS.iter().map(|kind| {
+                    let mut vars = AnswerVars::sample();
+                    if let Some(action) = vars.action.as_mut() {
+                        action.refusal = RefusalVars::sample(kind);
+                    }
+                    vars
+                }));
+            }
+            if let Some(message) = samples
+                .iter()
+                .find_map(|vars| catalog.render_one(t, vars).err())
+            {
                 problems.push(AnswerProblem {
                     file: t.path.clone(),
                     message,

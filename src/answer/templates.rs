@@ -77,12 +77,86 @@ pub struct ActionVars {
     pub expires: String,
     /// True when the account id must be typed back to confirm.
     pub needs_typed_account: bool,
-    /// Why an action was refused (a short English explanation from the
-    /// lifecycle core; the template supplies the localized lead).
+    /// Why an action was refused, in English (the lifecycle core's message):
+    /// the fallback for a locale whose template has no sentence for
+    /// `refusal.kind`.
     pub reason: String,
+    /// The facts of a refusal, for templates that word it themselves.
+    pub refusal: RefusalVars,
     /// Subscriptions of the account (status).
     pub subscriptions: Vec<SubscriptionVars>,
 }
+
+/// Why an action was refused, as facts a template can word in its language.
+/// Every field is always present (empty when it does not apply), so strict
+/// templates can branch on `kind` alone.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RefusalVars {
+    /// One of [`REFUSAL_KINDS`].
+    pub kind: String,
+    /// The account concerned.
+    pub account: String,
+    /// The subscription concerned.
+    pub subscription: String,
+    /// The subscription's state (`active`, `expired`, `disabled`, `deleted`).
+    pub state: String,
+    /// The attempted action (`cancel`, `refund`, `reactivate`).
+    pub attempted: String,
+    /// The date of the refusal's fact (ISO 8601): trial end, deletion, term
+    /// start, expiry or use of a confirmation, closing of the account.
+    pub date: String,
+    /// The time of day of `date` (`HH:MM UTC`) when it is an instant:
+    /// confirmation expiry or use.
+    pub time: String,
+    /// When an earlier credit was issued (ISO 8601 date), for
+    /// `refund_already_given`.
+    pub issued_at: String,
+    /// The partner that bills the subscription (empty when unknown).
+    pub partner: String,
+    /// Seats of the subscription (`seat_limit`).
+    pub seats: u32,
+    /// The policy's seat limit or refund window in days.
+    pub limit: u32,
+    /// Subscriptions or accounts the refusal lists.
+    pub items: Vec<String>,
+}
+
+/// Every `RefusalVars::kind`. Templates are checked at load against a sample
+/// of each, so a sentence that names an unknown variable fails at start-up.
+pub const REFUSAL_KINDS: &[&str] = &[
+    "invalid_input",
+    "unverified",
+    "direct_message",
+    "not_admin",
+    "scope_not_bound",
+    "evidence_mismatch",
+    "account_not_found",
+    "subscription_not_found",
+    "account_closed",
+    "wrong_state",
+    "trial_nothing_to_cancel",
+    "partner_billed",
+    "seat_limit",
+    "reactivation_window_closed",
+    "refund_trial",
+    "refund_outside_window",
+    "refund_nothing_unused",
+    "refund_already_given",
+    "refund_not_in_term",
+    "no_account_in_scope",
+    "subscription_unknown",
+    "subscription_ambiguous",
+    "close_blocked",
+    "token_malformed",
+    "token_unknown",
+    "token_expired",
+    "token_used",
+    "token_foreign",
+    "typed_back_required",
+    "typed_back_mismatch",
+    "request_reused",
+    "internal",
+];
 
 /// One subscription in a status answer.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -168,6 +242,7 @@ impl AnswerVars {
             expires: "2027-02-24T12:15:00Z".into(),
             needs_typed_account: true,
             reason: "sample reason".into(),
+            refusal: RefusalVars::sample("seat_limit"),
             subscriptions: vec![SubscriptionVars {
                 id: "SUB-1".into(),
                 product: "Microsoft 365 Business Standard".into(),
@@ -177,6 +252,26 @@ impl AnswerVars {
             }],
         });
         vars
+    }
+}
+
+impl RefusalVars {
+    /// A refusal of `kind` with every fact filled in.
+    pub fn sample(kind: &str) -> RefusalVars {
+        RefusalVars {
+            kind: kind.into(),
+            account: "contoso".into(),
+            subscription: "SUB-1".into(),
+            state: "disabled".into(),
+            attempted: "cancel".into(),
+            date: "2027-02-24".into(),
+            time: "12:15 UTC".into(),
+            issued_at: "2027-02-20".into(),
+            partner: "Fabrikam".into(),
+            seats: 30,
+            limit: 25,
+            items: vec!["SUB-1".into(), "SUB-2".into()],
+        }
     }
 }
 
