@@ -14,7 +14,7 @@ use arc_swap::ArcSwap;
 use crate::actions::parse::parse as parse_command;
 use crate::actions::Actions;
 use crate::answer::{explain_markdown, AnswerVars, Choice, Rendered};
-use crate::intent::{Classification, Explanation};
+use crate::intent::Classification;
 use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::locale::LocaleChain;
 use crate::model::{Command, Inbound, Message, Platform, Reply, ReplyChoice, Visibility};
@@ -56,7 +56,18 @@ type SessionKey = (Platform, String, String);
 #[derive(Debug, Default, Clone)]
 struct Session {
     choices: Vec<String>,
-    last: Option<(Explanation, LocaleChain)>,
+    last: Option<LastAnswer>,
+}
+
+/// What `/why` needs to explain the last answer: the text and the knowledge
+/// that answered it (explaining is several times the cost of classifying, so
+/// it runs only when asked; the knowledge is kept so a reload in between does
+/// not change the explanation).
+#[derive(Debug, Clone)]
+struct LastAnswer {
+    text: String,
+    chain: LocaleChain,
+    knowledge: Arc<Knowledge>,
 }
 
 impl Bot {
@@ -178,7 +189,7 @@ impl Bot {
 
     fn answer_text(
         &self,
-        knowledge: &Knowledge,
+        knowledge: &Arc<Knowledge>,
         key: &SessionKey,
         inbound: &Inbound,
         text: &str,
@@ -200,8 +211,7 @@ impl Bot {
             reply.intent = Some(choice);
             return reply;
         }
-        let explanation = knowledge.engine.explain(text);
-        let classification = &explanation.classification;
+        let classification = &knowledge.engine.classify(text);
         let chain = knowledge.negotiator.negotiate_with_markers(
             &inbound.locales,
             &classification.langs,
@@ -263,10 +273,15 @@ impl Bot {
             let rendered = render_answer(knowledge, &["none"], &chain, &vars);
             reply_from(rendered, &chain, classification, None, Vec::new())
         };
+        let last = LastAnswer {
+            text: text.to_owned(),
+            chain,
+            knowledge: Arc::clone(knowledge),
+        };
         if reply.choices.is_empty() {
-            self.remember(key, Vec::new(), Some((explanation, chain)));
+            self.remember(key, Vec::new(), Some(last));
         } else {
-            self.remember_explanation(key, explanation, chain);
+            self.remember_last(key, last);
         }
         reply
     }
@@ -279,7 +294,7 @@ impl Bot {
             .and_then(|s| s.map.get(key).and_then(|s| s.last.clone()));
         let chain = knowledge.negotiator.negotiate(&inbound.locales, &[], "");
         let markdown = match &last {
-            Some((explanation, used)) => explain_markdown(explanation, used),
+            Some(last) => explain_markdown(&last.knowledge.engine.explain(&last.text), &last.chain),
             None => "There is no earlier answer in this conversation to explain.".to_owned(),
         };
         Reply {
@@ -309,12 +324,7 @@ impl Bot {
         Some(choice)
     }
 
-    fn remember(
-        &self,
-        key: &SessionKey,
-        choices: Vec<String>,
-        last: Option<(Explanation, LocaleChain)>,
-    ) {
+    fn remember(&self, key: &SessionKey, choices: Vec<String>, last: Option<LastAnswer>) {
         let Ok(mut sessions) = self.sessions.lock() else {
             return;
         };
@@ -325,9 +335,9 @@ impl Bot {
         }
     }
 
-    fn remember_explanation(&self, key: &SessionKey, explanation: Explanation, chain: LocaleChain) {
+    fn remember_last(&self, key: &SessionKey, last: LastAnswer) {
         if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.entry(key).last = Some((explanation, chain));
+            sessions.entry(key).last = Some(last);
         }
     }
 }

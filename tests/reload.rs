@@ -54,6 +54,16 @@ async fn a_valid_edit_is_swapped_in_and_a_broken_one_is_refused() {
         Some("cancel")
     );
 
+    // `/why` explains with the rules that answered, even after they change.
+    std::fs::write(&path, &text).expect("write");
+    bot.reload().expect("the original rules reload");
+    let mut why = inbound("");
+    why.message = Message::Why;
+    let explained = bot.handle(why).await.markdown;
+    assert!(explained.contains("cancel/en/axe"), "{explained}");
+    std::fs::write(&path, &with_rule).expect("write");
+    bot.reload().expect("valid edit reloads again");
+
     // A broken edit: the error names the problem and the old rules stay.
     std::fs::write(&path, with_rule.replace("\\baxe", "(\\baxe")).expect("write");
     let err = bot
