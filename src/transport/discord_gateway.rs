@@ -13,14 +13,15 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::{json, Value};
 use serenity::all::{
     ChannelId, ClientBuilder, Context, CreateAttachment, EventHandler, GatewayIntents, Guild,
-    HttpBuilder, Interaction as GatewayInteraction, Message as ChatMessage, Ready,
+    Interaction as GatewayInteraction, Message as ChatMessage, Ready,
 };
 use serenity::async_trait;
 
+use super::discord::api;
 use super::discord::payload::Interaction;
 use super::discord::render;
 use super::discord_http::Responder;
@@ -42,7 +43,8 @@ pub struct GatewayConfig {
     pub message_content: bool,
     /// Per-user cooldown.
     pub cooldown: Duration,
-    /// REST base for serenity (`https://discord.com/api/v10` or a test peer).
+    /// REST base (`https://discord.com/api/v10`, or another origin such as a
+    /// test peer, see [`api::proxy_origin`]).
     pub api_base: String,
 }
 
@@ -76,13 +78,7 @@ pub async fn run(
             "discord gateway: MESSAGE_CONTENT intent off; answering DMs, mentions and slash commands only"
         );
     }
-    let mut http = HttpBuilder::new(config.token.expose_secret());
-    let base = config.api_base.trim_end_matches('/');
-    if let Some(proxy) = base.strip_suffix("/api/v10") {
-        if proxy != "https://discord.com" {
-            http = http.proxy(proxy).ratelimiter_disabled(true);
-        }
-    }
+    let http = api::http_builder(&config.api_base, Some(&config.token))?;
     let handler = Handler {
         bot,
         metrics,
