@@ -187,7 +187,8 @@ pub struct DiscordSettings {
     /// Application public key as 64 hex digits
     /// (`SUPPORTBOT_DISCORD_PUBLIC_KEY`); the HTTP endpoint runs when set.
     pub public_key: Option<String>,
-    /// REST API base (`SUPPORTBOT_DISCORD_API_BASE`).
+    /// REST API base (`SUPPORTBOT_DISCORD_API_BASE`): an http(s) origin,
+    /// optionally followed by `/api/v10`.
     pub api_base: String,
     /// Where `serve` registers the slash commands at start
     /// (`SUPPORTBOT_DISCORD_REGISTER`).
@@ -438,7 +439,23 @@ fn discord_settings(o: &Overrides, f: &FileSettings) -> Result<DiscordSettings, 
             other => return Err(invalid(key, format!("{other:?} is not true or false"))),
         },
     };
+    let api_base = match pick(
+        &o.discord_api_base,
+        "SUPPORTBOT_DISCORD_API_BASE",
+        &f.discord_api_base,
+        "discord_api_base",
+    ) {
+        None => DEFAULT_DISCORD_API_BASE.to_owned(),
+        Some((key, v)) => {
+            // serenity can only send to another origin, so refuse now what
+            // would otherwise fail on the first REST call.
+            crate::transport::discord::api::proxy_origin(&v)
+                .map_err(|e| invalid(key, e.to_string()))?;
+            v.trim().to_owned()
+        }
+    };
     Ok(DiscordSettings {
+        api_base,
         support_channels,
         message_content,
         token: pick(
@@ -450,13 +467,6 @@ fn discord_settings(o: &Overrides, f: &FileSettings) -> Result<DiscordSettings, 
         .map(|(_, t)| SecretString::from(t.trim().to_owned())),
         application_id: application_id.map(|(_, v)| v.trim().to_owned()),
         public_key: public_key.map(|(_, v)| v.trim().to_ascii_lowercase()),
-        api_base: pick(
-            &o.discord_api_base,
-            "SUPPORTBOT_DISCORD_API_BASE",
-            &f.discord_api_base,
-            "discord_api_base",
-        )
-        .map_or_else(|| DEFAULT_DISCORD_API_BASE.to_owned(), |(_, v)| v),
         register,
     })
 }
@@ -661,6 +671,22 @@ mod tests {
         );
         let s = Settings::load(None, Overrides::default()).expect("defaults");
         assert!(s.discord.token.is_none() && s.discord.public_key.is_none());
+        let base = |v: &str| {
+            Settings::load(
+                None,
+                Overrides {
+                    discord_api_base: Some(v.into()),
+                    ..Overrides::default()
+                },
+            )
+        };
+        let s = base("http://127.0.0.1:8081/api/v10").expect("an origin and the version");
+        assert_eq!(s.discord.api_base, "http://127.0.0.1:8081/api/v10");
+        let e = base("http://127.0.0.1:8081/discord/api/v10").expect_err("a path");
+        assert!(
+            e.to_string().starts_with("SUPPORTBOT_DISCORD_API_BASE:"),
+            "{e}"
+        );
     }
 
     fn with_env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {

@@ -310,6 +310,23 @@ async fn a_slow_bot_is_deferred_and_answered_once_by_follow_up() {
     // Nothing more arrives: one answer per interaction.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(discord.received.lock().expect("lock").len(), 2);
+    // Without a bot token serenity still sends an (empty) `Bot` scheme; the
+    // webhook route is authorised by the interaction token in its path.
+    assert_eq!(received[0].authorization.as_deref(), Some("Bot"));
+    // serenity understood the created messages Discord returned.
+    let metrics = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains(r#"supportbot_discord_followups_total{outcome="sent"} 2"#),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

@@ -60,7 +60,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
     match &discord.public_key {
         Some(hex) => {
             let key = parse_public_key(hex)?;
-            let api = DiscordApi::new(&discord.api_base, discord.token.clone());
+            let api = DiscordApi::new(&discord.api_base, discord.token.clone())?;
             state.discord = Some(Arc::new(DiscordEndpoint::new(
                 key,
                 discord.application_id.clone(),
@@ -88,7 +88,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
                 api_base: discord.api_base.clone(),
             };
             let responder = Responder::new(
-                DiscordApi::new(&discord.api_base, discord.token.clone()),
+                DiscordApi::new(&discord.api_base, discord.token.clone())?,
                 discord.application_id.clone(),
             );
             let run = discord_gateway::run(

@@ -13,15 +13,16 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::{json, Value};
 use serenity::all::{
     ChannelId, ClientBuilder, Context, CreateAttachment, EventHandler, GatewayIntents, Guild,
-    HttpBuilder, Interaction as GatewayInteraction, Message as ChatMessage, Ready,
+    Interaction as GatewayInteraction, Message as ChatMessage, Ready,
 };
 use serenity::async_trait;
 
-use super::discord::payload::Interaction;
+use super::discord::api;
+use super::discord::payload::{Interaction, PayloadError};
 use super::discord::render;
 use super::discord_http::Responder;
 use super::metrics::Metrics;
@@ -42,7 +43,8 @@ pub struct GatewayConfig {
     pub message_content: bool,
     /// Per-user cooldown.
     pub cooldown: Duration,
-    /// REST base for serenity (`https://discord.com/api/v10` or a test peer).
+    /// REST base (`https://discord.com/api/v10`, or another origin such as a
+    /// test peer, see [`api::proxy_origin`]).
     pub api_base: String,
 }
 
@@ -76,13 +78,7 @@ pub async fn run(
             "discord gateway: MESSAGE_CONTENT intent off; answering DMs, mentions and slash commands only"
         );
     }
-    let mut http = HttpBuilder::new(config.token.expose_secret());
-    let base = config.api_base.trim_end_matches('/');
-    if let Some(proxy) = base.strip_suffix("/api/v10") {
-        if proxy != "https://discord.com" {
-            http = http.proxy(proxy).ratelimiter_disabled(true);
-        }
-    }
+    let http = api::http_builder(&config.api_base, Some(&config.token))?;
     let handler = Handler {
         bot,
         metrics,
@@ -112,6 +108,7 @@ impl EventHandler for Handler {
     }
 
     async fn guild_create(&self, _ctx: Context, guild: Guild, _is_new: Option<bool>) {
+        tracing::debug!(guild = guild.id.get(), locale = %guild.preferred_locale, "discord gateway: guild available");
         if let Ok(mut map) = self.guild_locales.lock() {
             map.insert(guild.id.get(), guild.preferred_locale.clone());
         }
@@ -168,10 +165,7 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, _ctx: Context, interaction: GatewayInteraction) {
-        let parsed = serde_json::to_value(&interaction)
-            .map_err(|e| e.to_string())
-            .and_then(|v| serde_json::from_value::<Interaction>(v).map_err(|e| e.to_string()))
-            .and_then(|i| i.action().map(|a| (i, a)).map_err(|e| e.to_string()));
+        let parsed = from_gateway(&interaction).and_then(|i| i.action().map(|a| (i, a)));
         let (interaction, action) = match parsed {
             Ok(v) => v,
             Err(e) => {
@@ -240,6 +234,20 @@ impl Handler {
     }
 }
 
+/// The endpoint's view of a gateway interaction: serenity's value written
+/// back as JSON and read like an endpoint body, so both paths share one
+/// parser. serenity leaves the interaction `type` out when it serialises
+/// (it is the enum variant), so it is put back from the variant.
+pub fn from_gateway(interaction: &GatewayInteraction) -> Result<Interaction, PayloadError> {
+    let malformed = |e: serde_json::Error| PayloadError::Malformed(e.to_string());
+    let mut value = serde_json::to_value(interaction).map_err(malformed)?;
+    let map = value.as_object_mut().ok_or_else(|| {
+        PayloadError::Malformed("a gateway interaction is not a JSON object".into())
+    })?;
+    map.insert("type".into(), u8::from(interaction.kind()).into());
+    serde_json::from_value(value).map_err(malformed)
+}
+
 /// Removes `<@id>` / `<@!id>` mentions of the bot and trims.
 pub fn strip_mention(content: &str, me: u64) -> String {
     content
@@ -292,5 +300,64 @@ mod tests {
         );
         assert_eq!(strip_mention("hei <@!42>", 42), "hei");
         assert_eq!(strip_mention("<@7> hi", 42), "<@7> hi");
+    }
+
+    #[test]
+    fn gateway_interactions_keep_type_identity_permissions_and_locale() {
+        // A complete slash-command INTERACTION_CREATE `d`, as serenity
+        // requires it.
+        let raw = json!({
+            "id": "1575400479926604463",
+            "application_id": "1575396591941042236",
+            "type": 2,
+            "token": "tok",
+            "version": 1,
+            "channel_id": "1575396591760687149",
+            "guild_id": "1575396591739715626",
+            "locale": "no",
+            "guild_locale": "en-US",
+            "app_permissions": "9007199254740991",
+            "entitlements": [],
+            "authorizing_integration_owners": { "0": "1575396591580332069" },
+            "context": 0,
+            "attachment_size_limit": 26214400,
+            "member": {
+                "user": { "id": "1575396591580332069", "username": "owner", "discriminator": "0",
+                          "global_name": null, "avatar": null },
+                "roles": ["1575396591739715627"],
+                "joined_at": "2026-11-26T06:23:36.946+00:00",
+                "deaf": false, "mute": false, "flags": 0, "pending": false,
+                "permissions": "2147483680"
+            },
+            "data": {
+                "id": "1575398984451633232", "name": "cancel", "type": 1,
+                "options": [{ "type": 3, "name": "subscription", "value": "SUB-1" }]
+            }
+        });
+        let gateway: GatewayInteraction = serde_json::from_value(raw).expect("serenity parses it");
+        let parsed = from_gateway(&gateway).expect("converts");
+        assert_eq!(parsed.kind, 2);
+        assert_eq!(parsed.locales(), vec!["no".to_owned(), "en-US".to_owned()]);
+        let super::super::discord::payload::Action::Handle(inbound) =
+            parsed.action().expect("an action")
+        else {
+            panic!("a command to handle");
+        };
+        assert_eq!(inbound.identity.user_id, "1575396591580332069");
+        assert_eq!(
+            inbound.identity.scope.as_deref(),
+            Some("1575396591739715626")
+        );
+        assert_eq!(
+            inbound.identity.evidence,
+            Evidence::Discord {
+                permissions: 2_147_483_680,
+                role_ids: vec![1_575_396_591_739_715_627],
+            }
+        );
+        assert!(matches!(
+            inbound.message,
+            Message::Command(crate::model::Command::Cancel { ref subscription }) if subscription == "SUB-1"
+        ));
     }
 }

@@ -16,6 +16,8 @@ use supportbot::transport::http::{self, AppState};
 use supportbot::{Bot, Knowledge};
 use tokio::sync::oneshot;
 
+use super::discord_peer::{message_object, registered_commands};
+
 /// The test application's signing key (fixed bytes).
 pub fn signing_key() -> SigningKey {
     SigningKey::from_bytes(&[42; 32])
@@ -100,7 +102,7 @@ pub async fn spawn_discord(
     let mut endpoint = DiscordEndpoint::new(
         signing_key().verifying_key(),
         Some("42".into()),
-        DiscordApi::new(api_base, None),
+        DiscordApi::new(api_base, None).expect("a valid API base"),
     );
     configure(&mut endpoint);
     let mut state = AppState::new(bot);
@@ -182,10 +184,16 @@ async fn record(
         .await
         .unwrap_or_default();
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    let answer = if parts.method == axum::http::Method::PUT {
-        body.clone()
-    } else {
-        serde_json::json!({ "id": "1" })
+    // What Discord answers: serenity parses the created message or commands.
+    let path: Vec<&str> = parts.uri.path().split('/').collect();
+    let answer = match (parts.method == axum::http::Method::PUT, path.as_slice()) {
+        (true, ["", "api", "v10", "applications", app, "guilds", guild, "commands"]) => {
+            registered_commands(app, Some(guild), &body)
+        }
+        (true, ["", "api", "v10", "applications", app, "commands"]) => {
+            registered_commands(app, None, &body)
+        }
+        _ => message_object("1575500000000000001", "645027906669510667", &body),
     };
     received.lock().expect("lock").push(Received {
         method: parts.method.to_string(),

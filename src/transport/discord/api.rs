@@ -1,25 +1,59 @@
-//! The few Discord REST calls supportbot makes: interaction follow-ups and
-//! callbacks, and command registration. The API base is configurable so
-//! tests point it at a loopback server.
+//! The few Discord REST calls supportbot makes itself: interaction
+//! callbacks and follow-ups, and command registration. They go through
+//! serenity's HTTP client (the gateway bot's too), so request building,
+//! multipart attachments and Discord's error bodies are handled in one place.
+//!
+//! The API base is configurable so tests point it at a loopback server.
+//! serenity builds every URL as `https://discord.com/api/v10/…` and its
+//! `proxy` setting only swaps the `https://discord.com` origin, so a base is
+//! an origin optionally followed by `/api/v10`; anything else is refused.
 
+use std::num::NonZeroU64;
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
+use serenity::all::{
+    ApplicationId, CreateAttachment, GuildId, Http, HttpBuilder, HttpError, InteractionId,
+};
 
-use super::render;
 use crate::model::Attachment;
 
 /// Discord's REST API base.
 pub const DEFAULT_API_BASE: &str = "https://discord.com/api/v10";
+/// The path serenity puts after the origin (API version 10).
+const API_PATH: &str = "/api/v10";
+/// The origin serenity's routes are written with.
+const DISCORD_ORIGIN: &str = "https://discord.com";
+/// A REST call that takes longer has failed (Discord's interaction tokens
+/// and the user's patience are both short).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A REST client for one application.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DiscordApi {
-    client: reqwest::Client,
-    base: String,
-    token: Option<SecretString>,
+    http: Arc<Http>,
+    has_token: bool,
 }
+
+impl std::fmt::Debug for DiscordApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the token, not even wrapped.
+        f.debug_struct("DiscordApi")
+            .field("proxy", &self.http.proxy)
+            .field("has_token", &self.has_token)
+            .finish()
+    }
+}
+
+/// A `SUPPORTBOT_DISCORD_API_BASE` serenity cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "Discord API base {0:?} must be an http(s) origin, optionally followed by {API_PATH} \
+     (e.g. {DEFAULT_API_BASE} or http://127.0.0.1:8081)"
+)]
+pub struct BadApiBase(String);
 
 /// A failed REST call.
 #[derive(Debug, thiserror::Error)]
@@ -27,37 +61,92 @@ pub enum ApiError {
     /// No bot token configured for a call that needs one.
     #[error("SUPPORTBOT_DISCORD_TOKEN is not set")]
     NoToken,
-    /// The request did not complete.
-    #[error("request to Discord failed: {0}")]
-    Transport(#[from] reqwest::Error),
+    /// The configured API base is unusable.
+    #[error(transparent)]
+    BadBase(#[from] BadApiBase),
+    /// An id that is not a (non-zero) snowflake.
+    #[error("{what} {value:?} is not a Discord id")]
+    BadId {
+        /// Which id.
+        what: &'static str,
+        /// What was given.
+        value: String,
+    },
+    /// The request did not complete, or Discord's answer was not understood.
+    #[error("{call} failed: {source}")]
+    Request {
+        /// Which call.
+        call: &'static str,
+        /// serenity's error.
+        #[source]
+        source: Box<serenity::Error>,
+    },
     /// Discord answered with an error status.
-    #[error("Discord answered {status}: {body}")]
+    #[error("{call}: Discord answered {status}: {message}")]
     Status {
+        /// Which call.
+        call: &'static str,
         /// HTTP status.
         status: u16,
-        /// Response body (Discord's JSON error), shortened.
-        body: String,
+        /// Discord's error message (and code), shortened.
+        message: String,
     },
+}
+
+/// The origin serenity should send requests to instead of Discord, or
+/// `None` for Discord itself.
+pub fn proxy_origin(api_base: &str) -> Result<Option<String>, BadApiBase> {
+    let bad = || BadApiBase(api_base.to_owned());
+    let trimmed = api_base.trim().trim_end_matches('/');
+    let origin = trimmed.strip_suffix(API_PATH).unwrap_or(trimmed);
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
+        return Err(bad());
+    }
+    Ok((origin != DISCORD_ORIGIN).then(|| origin.to_owned()))
+}
+
+/// serenity's HTTP client for `api_base`, authenticated with `token` when
+/// there is one.
+///
+/// Through a proxy origin serenity's own rate limiter must be off: it sends
+/// its requests to Discord directly, ignoring the proxy (serenity 0.12).
+pub fn http_builder(
+    api_base: &str,
+    token: Option<&SecretString>,
+) -> Result<HttpBuilder, BadApiBase> {
+    let origin = proxy_origin(api_base)?;
+    // Without a token serenity still sends `Authorization: Bot ` (empty);
+    // the routes used without one (interaction callbacks and follow-ups)
+    // are authorised by the interaction token in the path.
+    let mut builder = HttpBuilder::new(token.map_or("", |t| t.expose_secret()));
+    match reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+    {
+        Ok(client) => builder = builder.client(client),
+        // serenity's default client (no timeout) is still a working client.
+        Err(e) => tracing::warn!(error = %e, "Discord HTTP client without a timeout"),
+    }
+    if let Some(origin) = origin {
+        builder = builder.proxy(origin).ratelimiter_disabled(true);
+    }
+    Ok(builder)
 }
 
 impl DiscordApi {
     /// A client for `base` (e.g. [`DEFAULT_API_BASE`]), with the bot token
-    /// when one is configured (follow-ups do not need it).
-    pub fn new(base: &str, token: Option<SecretString>) -> DiscordApi {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .user_agent(concat!(
-                "DiscordBot (https://example.invalid/supportbot, ",
-                env!("CARGO_PKG_VERSION"),
-                ")"
-            ))
-            .build()
-            .unwrap_or_default();
-        DiscordApi {
-            client,
-            base: base.trim_end_matches('/').to_owned(),
-            token,
-        }
+    /// when one is configured (callbacks and follow-ups do not need it).
+    pub fn new(base: &str, token: Option<SecretString>) -> Result<DiscordApi, ApiError> {
+        let http = http_builder(base, token.as_ref())?.build();
+        Ok(DiscordApi {
+            http: Arc::new(http),
+            has_token: token.is_some(),
+        })
     }
 
     /// `POST /webhooks/{application_id}/{token}`: a follow-up message.
@@ -68,8 +157,13 @@ impl DiscordApi {
         message: &Value,
         file: Option<&Attachment>,
     ) -> Result<(), ApiError> {
-        let url = format!("{}/webhooks/{application_id}/{token}", self.base);
-        self.post_message(url, message, file).await
+        const CALL: &str = "interaction follow-up";
+        self.use_application(application_id)?;
+        self.http
+            .create_followup_message(token, message, files(message, file))
+            .await
+            .map_err(|e| failed(CALL, e))?;
+        Ok(())
     }
 
     /// `POST /interactions/{id}/{token}/callback`: the initial response to
@@ -81,25 +175,12 @@ impl DiscordApi {
         response: &Value,
         file: Option<&Attachment>,
     ) -> Result<(), ApiError> {
-        let url = format!("{}/interactions/{id}/{token}/callback", self.base);
-        self.post_message(url, response, file).await
-    }
-
-    /// POSTs a message body (JSON, or multipart when a file is attached).
-    async fn post_message(
-        &self,
-        url: String,
-        message: &Value,
-        file: Option<&Attachment>,
-    ) -> Result<(), ApiError> {
-        let (content_type, body) = render::encode(message, file);
-        let request = self
-            .client
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(body);
-        check(request.send().await?).await?;
-        Ok(())
+        const CALL: &str = "interaction callback";
+        let id: InteractionId = snowflake("interaction id", id)?;
+        self.http
+            .create_interaction_response(id, token, response, files(response, file))
+            .await
+            .map_err(|e| failed(CALL, e))
     }
 
     /// `PUT /applications/{id}[/guilds/{guild}]/commands`: replaces the
@@ -110,37 +191,126 @@ impl DiscordApi {
         guild: Option<&str>,
         commands: &Value,
     ) -> Result<usize, ApiError> {
-        let token = self.token.as_ref().ok_or(ApiError::NoToken)?;
-        let url = match guild {
-            Some(g) => format!(
-                "{}/applications/{application_id}/guilds/{g}/commands",
-                self.base
-            ),
-            None => format!("{}/applications/{application_id}/commands", self.base),
-        };
-        let response = self
-            .client
-            .put(url)
-            .header(
-                reqwest::header::AUTHORIZATION,
-                format!("Bot {}", token.expose_secret()),
-            )
-            .json(commands)
-            .send()
-            .await?;
-        let body: Value = check(response).await?.json().await?;
-        Ok(body.as_array().map_or(0, Vec::len))
+        const CALL: &str = "command registration";
+        if !self.has_token {
+            return Err(ApiError::NoToken);
+        }
+        self.use_application(application_id)?;
+        let registered = match guild {
+            Some(g) => {
+                let guild: GuildId = snowflake("guild id", g)?;
+                self.http.create_guild_commands(guild, commands).await
+            }
+            None => self.http.create_global_commands(commands).await,
+        }
+        .map_err(|e| failed(CALL, e))?;
+        Ok(registered.len())
+    }
+
+    /// serenity takes the application id from the client, not the call. One
+    /// process serves one application, so setting it is idempotent.
+    fn use_application(&self, application_id: &str) -> Result<(), ApiError> {
+        let id: ApplicationId = snowflake("application id", application_id)?;
+        if self.http.application_id() != Some(id) {
+            self.http.set_application_id(id);
+        }
+        Ok(())
     }
 }
 
-async fn check(response: reqwest::Response) -> Result<reqwest::Response, ApiError> {
-    let status = response.status();
-    if status.is_success() {
-        return Ok(response);
+/// Parses a snowflake; zero is refused (serenity's ids panic on it).
+fn snowflake<T: From<NonZeroU64>>(what: &'static str, value: &str) -> Result<T, ApiError> {
+    value
+        .trim()
+        .parse::<NonZeroU64>()
+        .map(T::from)
+        .map_err(|_| ApiError::BadId {
+            what,
+            value: value.to_owned(),
+        })
+}
+
+/// The file to upload with `body`, when the body declares it (a message's
+/// `attachments`, or a response's `data.attachments`).
+fn files(body: &Value, file: Option<&Attachment>) -> Vec<CreateAttachment> {
+    let declared =
+        body.pointer("/attachments").is_some() || body.pointer("/data/attachments").is_some();
+    match file {
+        Some(f) if declared => vec![CreateAttachment::bytes(
+            f.text.as_bytes(),
+            f.filename.clone(),
+        )],
+        _ => Vec::new(),
     }
-    let body = response.text().await.unwrap_or_default();
-    Err(ApiError::Status {
-        status: status.as_u16(),
-        body: body.chars().take(500).collect(),
-    })
+}
+
+fn failed(call: &'static str, error: serenity::Error) -> ApiError {
+    match error {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => ApiError::Status {
+            call,
+            status: response.status_code.as_u16(),
+            message: format!(
+                "{} (code {})",
+                response.error.message.chars().take(500).collect::<String>(),
+                response.error.code
+            ),
+        },
+        other => ApiError::Request {
+            call,
+            source: Box::new(other),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_bases_are_origins_with_or_without_the_version_path() {
+        assert_eq!(proxy_origin(DEFAULT_API_BASE).expect("valid"), None);
+        assert_eq!(proxy_origin("https://discord.com/").expect("valid"), None);
+        assert_eq!(
+            proxy_origin("http://127.0.0.1:8081/api/v10/").expect("valid"),
+            Some("http://127.0.0.1:8081".to_owned())
+        );
+        assert_eq!(
+            proxy_origin("http://proxy.internal").expect("valid"),
+            Some("http://proxy.internal".to_owned())
+        );
+        for bad in [
+            "",
+            "discord.com/api/v10",
+            "https://discord.com/api/v9",
+            "http://127.0.0.1:8081/prefix/api/v10",
+            "ftp://example.com",
+            "http://",
+        ] {
+            assert!(proxy_origin(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ids_must_be_non_zero_snowflakes() {
+        assert!(snowflake::<ApplicationId>("application id", "42").is_ok());
+        for bad in ["0", "", "abc", "-1"] {
+            let err = snowflake::<ApplicationId>("application id", bad).expect_err(bad);
+            assert!(err.to_string().contains("application id"), "{err}");
+        }
+    }
+
+    #[test]
+    fn files_go_only_with_bodies_that_declare_them() {
+        let file = Attachment {
+            filename: "acme-export.json".into(),
+            content_type: "application/json".into(),
+            text: "{}".into(),
+        };
+        let declared = serde_json::json!({ "attachments": [{ "id": 0 }] });
+        assert_eq!(files(&declared, Some(&file)).len(), 1);
+        let response = serde_json::json!({ "type": 4, "data": { "attachments": [] } });
+        assert_eq!(files(&response, Some(&file)).len(), 1);
+        assert!(files(&serde_json::json!({ "content": "hi" }), Some(&file)).is_empty());
+        assert!(files(&declared, None).is_empty());
+    }
 }
