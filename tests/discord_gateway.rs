@@ -501,7 +501,7 @@ async fn the_gateway_bot_answers_chat_and_interactions_through_a_loopback_discor
     assert_eq!(refused["type"], 4, "{refused}");
     assert_eq!(refused["data"]["flags"], 64, "{refused}");
     assert!(
-        content(&refused["data"]).contains("Only an administrator"),
+        content(&refused["data"]).contains("only an administrator of this account"),
         "{refused}"
     );
     assert!(custom_ids(&refused["data"]).is_empty(), "{refused}");
