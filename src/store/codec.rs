@@ -121,6 +121,12 @@ pub fn account_prefix(account: Option<&AccountId>) -> Vec<u8> {
     k
 }
 
+/// The audit sequence number at the end of an audit key.
+pub fn audit_seq(key: &[u8]) -> Option<u64> {
+    let tail = key.get(key.len().checked_sub(8)?..)?;
+    <[u8; 8]>::try_from(tail).ok().map(u64::from_be_bytes)
+}
+
 /// Key of a subscription.
 pub fn subscription_key(s: &Subscription) -> Vec<u8> {
     subscription_key_of(&s.account, s.id)

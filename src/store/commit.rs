@@ -101,6 +101,8 @@ fn plan_ops(ws: &WriteSet) -> Result<Vec<Op>, StoreError> {
             Expect::Nothing,
         );
     }
+    // After the records it vouches for: the sled engine applies writes one by one, so
+    // a reader that sees the stored outcome must already see the state it describes.
     if let Some(rec) = &ws.idempotency {
         put(
             Tree::Idempotency,

@@ -15,11 +15,17 @@ use super::{Committed, StoreError, WriteSet};
 
 /// What the journaled writer needs from a storage engine.
 pub(crate) trait Engine: Base + Send + 'static {
-    /// Applies journaled writes in order (in memory is enough), so that readers see all
-    /// of them or none.
+    /// Applies journaled writes in order (in memory is enough). Need not be atomic:
+    /// after a crash the journal replay completes whatever was half-applied.
     fn apply(&self, writes: &[JournalOp]) -> Result<(), StoreError>;
     /// Makes everything applied so far durable without the journal's help.
     fn persist(&self) -> Result<(), StoreError>;
+    /// One more than the highest audit sequence number stored (0 when none).
+    ///
+    /// The writer numbers audit records itself rather than asking the engine for ids:
+    /// ids an engine hands out are only unique relative to what *it* persisted, and
+    /// journaled records may carry ids the engine never persisted before a crash.
+    fn next_audit_seq(&self) -> Result<u64, StoreError>;
 }
 
 /// The writer thread's backend.
@@ -31,6 +37,8 @@ pub(crate) struct JournaledWriter<E: Engine> {
     /// Set when the journal or the engine failed mid-commit: disk and memory may
     /// disagree, so every later commit is refused until a restart replays the journal.
     broken: Option<String>,
+    /// The next audit sequence number.
+    next_seq: u64,
 }
 
 impl<E: Engine> JournaledWriter<E> {
@@ -46,8 +54,10 @@ impl<E: Engine> JournaledWriter<E> {
             journal,
             staged: Vec::new(),
             broken: None,
+            next_seq: 0,
         };
         if replay.is_empty() {
+            writer.next_seq = writer.engine.next_audit_seq().map_err(|e| e.to_string())?;
             return Ok((writer, 0));
         }
         let writes: usize = replay.iter().map(Vec::len).sum();
@@ -61,6 +71,7 @@ impl<E: Engine> JournaledWriter<E> {
         writer
             .checkpoint()
             .map_err(|e| format!("checkpoint after replaying {}: {e}", path.display()))?;
+        writer.next_seq = writer.engine.next_audit_seq().map_err(|e| e.to_string())?;
         tracing::info!(
             "store: replayed {} journaled batches ({writes} writes) from {}",
             replay.len(),
@@ -106,7 +117,7 @@ impl<E: Engine> Backend for JournaledWriter<E> {
                 .map(|_| Err(StoreError::Io(why.clone())))
                 .collect();
         }
-        let mut overlay = Overlay::new(&self.engine);
+        let mut overlay = Overlay::new(&self.engine, self.next_seq);
         let mut results = Vec::with_capacity(batch.len());
         for ws in batch {
             match apply(&overlay, ws) {
@@ -124,7 +135,7 @@ impl<E: Engine> Backend for JournaledWriter<E> {
                 }
             }
         }
-        self.staged = overlay.into_writes();
+        (self.staged, self.next_seq) = overlay.into_writes();
         results
     }
 

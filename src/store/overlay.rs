@@ -3,7 +3,7 @@
 //! those of the write set being planned. Nothing reaches the backend until the whole
 //! batch is journaled; the accepted writes, in order, are the journal frame.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use super::codec::Tree;
@@ -17,8 +17,6 @@ pub(crate) trait Base {
     type E: std::fmt::Display;
     /// Reads a stored key.
     fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, Self::E>;
-    /// A new, monotonically increasing audit sequence number, unique across restarts.
-    fn next_seq(&self) -> Result<u64, Self::E>;
 }
 
 /// The latest planned value per (tree, key); `None` is a removal.
@@ -33,16 +31,19 @@ pub(crate) struct Overlay<'a, B> {
     current: RefCell<Vec<JournalOp>>,
     /// Every accepted write, in order.
     accepted: Vec<JournalOp>,
+    /// The next audit sequence number to hand out.
+    next_seq: Cell<u64>,
 }
 
 impl<'a, B: Base> Overlay<'a, B> {
-    /// An empty batch over `base`.
-    pub(crate) fn new(base: &'a B) -> Self {
+    /// An empty batch over `base`, numbering audit records from `next_seq`.
+    pub(crate) fn new(base: &'a B, next_seq: u64) -> Self {
         Overlay {
             base,
             batch: RefCell::default(),
             current: RefCell::default(),
             accepted: Vec::new(),
+            next_seq: Cell::new(next_seq),
         }
     }
 
@@ -61,9 +62,10 @@ impl<'a, B: Base> Overlay<'a, B> {
         self.current.get_mut().clear();
     }
 
-    /// The accepted writes, in order.
-    pub(crate) fn into_writes(self) -> Vec<JournalOp> {
-        self.accepted
+    /// The accepted writes, in order, and the next unused audit sequence number
+    /// (refused write sets may leave gaps).
+    pub(crate) fn into_writes(self) -> (Vec<JournalOp>, u64) {
+        (self.accepted, self.next_seq.get())
     }
 }
 
@@ -106,6 +108,8 @@ impl<B: Base> Tx for Overlay<'_, B> {
     }
 
     fn next_seq(&self) -> Result<u64, Self::E> {
-        self.base.next_seq()
+        let seq = self.next_seq.get();
+        self.next_seq.set(seq + 1);
+        Ok(seq)
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::de::DeserializeOwned;
 
-use super::codec::{account_prefix, confirmation_key, decode, Tree};
+use super::codec::{account_prefix, audit_seq, confirmation_key, decode, Tree};
 use super::StoreError;
 use crate::lifecycle::{
     Account, AccountId, AuditRecord, ConfirmationId, IdempotencyRecord, PendingConfirmation,
@@ -65,12 +65,7 @@ pub(crate) fn audit(
     let mut out = Vec::new();
     raw.scan(Tree::Audit, &account_prefix(account), &mut |k, v| {
         let mut r: AuditRecord = decode(Tree::Audit, k, v)?;
-        let tail = k
-            .len()
-            .checked_sub(8)
-            .and_then(|i| k.get(i..))
-            .and_then(|t| <[u8; 8]>::try_from(t).ok());
-        r.seq = tail.map(u64::from_be_bytes).unwrap_or_default();
+        r.seq = audit_seq(k).unwrap_or_default();
         out.push(r);
         Ok(())
     })?;

@@ -3,8 +3,8 @@
 //! Trees: `accounts`, `subscriptions`, `credits`, `audit`, `idempotency`, `confirmations`
 //! (layouts in [`super::codec`]). Commits go through group commit and
 //! the [journaled writer](super::journaled): each batch is planned, synced to the redo
-//! journal (`supportbot.journal` in the same directory), then applied to sled in one
-//! multi-tree transaction and acknowledged. sled writes its log out lazily; checkpoints
+//! journal (`supportbot.journal` in the same directory), then applied to sled and
+//! acknowledged. sled writes its log out lazily; checkpoints
 //! (`Db::flush` + `fdatasync`, new journal epoch) run when the journal fills and at
 //! shutdown, and [`SledStore::open`] replays what the journal holds beyond the last one.
 //!
@@ -15,10 +15,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-use sled::Transactional;
-
-use super::codec::{split, Tree};
+use super::codec::{audit_seq, split, Tree};
 use super::group_commit::GroupCommit;
 use super::journal::JournalOp;
 use super::journaled::{Engine, JournaledWriter};
@@ -223,35 +220,43 @@ impl Engine for SledEngine {
         }
         Ok(())
     }
+
+    fn next_audit_seq(&self) -> Result<u64, StoreError> {
+        let mut next = 0;
+        for key in self.trees.tree(Tree::Audit).iter().keys() {
+            if let Some(seq) = audit_seq(&key.map_err(io)?) {
+                next = next.max(seq.saturating_add(1));
+            }
+        }
+        Ok(next)
+    }
 }
 
-/// Writes journaled operations to sled (in memory; sled writes them out later).
+/// Writes journaled operations to sled, in order.
+///
+/// Deliberately not a sled transaction or batch: in sled 0.34 both seal and write
+/// the log buffer (`pin_log` rolls the I/O buffer before and after), i.e. a disk
+/// write plus `sync_file_range` per commit, which is what the journal exists to
+/// avoid. Atomicity after a crash comes from replaying the journal instead. Readers
+/// may see a batch half-applied for microseconds; write sets put their idempotency
+/// record after the records it vouches for, so a reader that sees the outcome also
+/// sees its state.
 fn apply_ops(trees: &Trees, ops: &[JournalOp]) -> Result<(), StoreError> {
-    let t = &trees.t;
-    // One sled transaction so readers never see half a batch.
-    (&t[0], &t[1], &t[2], &t[3], &t[4], &t[5])
-        .transaction(|v| {
-            // Same order as `Tree::ALL`, which is the `tree` byte's meaning.
-            let view = [&v.0, &v.1, &v.2, &v.3, &v.4, &v.5];
-            for op in ops {
-                let tree = view.get(usize::from(op.tree)).ok_or_else(|| {
-                    ConflictableTransactionError::Abort(StoreError::Io(format!(
-                        "the journal names tree {} (this version has {})",
-                        op.tree,
-                        view.len()
-                    )))
-                })?;
-                match &op.value {
-                    Some(value) => tree.insert(op.key.as_slice(), value.as_slice())?,
-                    None => tree.remove(op.key.as_slice())?,
-                };
-            }
-            Ok(())
-        })
-        .map_err(|e| match e {
-            TransactionError::Abort(e) => e,
-            TransactionError::Storage(e) => io(e),
-        })
+    for op in ops {
+        let tree = trees.t.get(usize::from(op.tree)).ok_or_else(|| {
+            StoreError::Io(format!(
+                "the journal names tree {} (this version has {})",
+                op.tree,
+                trees.t.len()
+            ))
+        })?;
+        match &op.value {
+            Some(value) => tree.insert(op.key.as_slice(), value.as_slice()),
+            None => tree.remove(op.key.as_slice()),
+        }
+        .map_err(io)?;
+    }
+    Ok(())
 }
 
 impl Base for SledEngine {
@@ -259,11 +264,6 @@ impl Base for SledEngine {
 
     fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, Self::E> {
         Ok(self.trees.tree(tree).get(key)?.map(|v| v.to_vec()))
-    }
-
-    fn next_seq(&self) -> Result<u64, Self::E> {
-        // sled persists the id counter ahead of use, so ids stay unique across crashes.
-        self.trees.db.generate_id()
     }
 }
 
