@@ -98,6 +98,20 @@ impl Bot {
         self.knowledge.load_full()
     }
 
+    /// A short interface text (a notice, a dialog title) in the language
+    /// `locales` negotiate to: the answer `key` rendered as plain text. Keys the
+    /// transports use are in [`REQUIRED_ANSWERS`](crate::knowledge::REQUIRED_ANSWERS),
+    /// so the default locale always has them.
+    pub fn phrase(&self, key: &str, locales: &[String]) -> String {
+        let knowledge = self.knowledge();
+        let chain = knowledge.negotiator.negotiate(locales, &[], "");
+        let vars = AnswerVars::for_date(chrono::Utc::now().date_naive());
+        render_answer(&knowledge, &[key], &chain, &vars)
+            .markdown
+            .trim()
+            .to_owned()
+    }
+
     /// Loads and validates the knowledge again from where the current one
     /// came from, then swaps it in. On error the running knowledge stays and
     /// the error says what is wrong.

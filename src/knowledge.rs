@@ -11,7 +11,7 @@ use crate::locale::{LocaleConfig, Negotiator};
 use crate::source::{Origin, SourceError, SourceTree};
 
 /// Answer keys the bot itself uses, which the default locale must have.
-pub const REQUIRED_ANSWERS: [&str; 11] = [
+pub const REQUIRED_ANSWERS: [&str; 16] = [
     "none",
     "choose",
     "help",
@@ -23,6 +23,11 @@ pub const REQUIRED_ANSWERS: [&str; 11] = [
     "action-dismissed",
     "button-confirm",
     "button-dismiss",
+    "notice-unknown-command",
+    "notice-missing-option",
+    "notice-unknown-button",
+    "dialog-account-title",
+    "dialog-account-label",
 ];
 
 /// Where knowledge is loaded from: the rule tree and, optionally, a

@@ -255,6 +255,21 @@ async fn buttons_and_the_account_modal() {
             <= 45
     );
 
+    // Interface texts come from the answer catalog in the user's language.
+    let mut norwegian = component("confirm-typed:tok123");
+    norwegian["locale"] = json!("no");
+    let (_, modal) = server.interact(&norwegian).await;
+    assert_eq!(
+        modal["data"]["title"], "Bekreft lukking av konto",
+        "{modal}"
+    );
+    norwegian["data"]["custom_id"] = json!("no-such-button:x");
+    let (_, notice) = server.interact(&norwegian).await;
+    assert_eq!(
+        notice["data"]["content"], "Denne knappen er ikke lenger aktiv.",
+        "{notice}"
+    );
+
     let submit = json!({
         "id": "1175928719452839948",
         "application_id": "42",

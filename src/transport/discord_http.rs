@@ -230,17 +230,17 @@ impl Responder {
                 ),
             ),
             Action::Notice(notice) => {
-                let text = notice_text(notice, &interaction.locales());
+                let text = notice_text(bot, notice, &interaction.locales());
                 (
                     "notice",
-                    Initial::new(callback::MESSAGE, Some(render::notice(text, true))),
+                    Initial::new(callback::MESSAGE, Some(render::notice(&text, true))),
                 )
             }
             Action::AskAccount { token } => (
                 "modal",
                 Initial::new(
                     callback::MODAL,
-                    Some(account_modal(&token, &interaction.locales())),
+                    Some(account_modal(bot, &token, &interaction.locales())),
                 ),
             ),
             Action::Handle(inbound) => self.answer(bot, metrics, interaction, *inbound).await,
@@ -390,35 +390,26 @@ impl Followup {
     }
 }
 
-fn norwegian(locales: &[String]) -> bool {
-    locales
-        .first()
-        .is_some_and(|l| ["no", "nb", "nn"].iter().any(|p| l.starts_with(p)))
-}
-
-fn notice_text(notice: Notice, locales: &[String]) -> &'static str {
-    match (notice, norwegian(locales)) {
-        (Notice::UnknownCommand, false) => "This bot does not know that command (it may have been renamed). Ask an admin to run `supportbot discord register`.",
-        (Notice::UnknownCommand, true) => "Boten kjenner ikke denne kommandoen (den kan ha fått nytt navn). Be en administrator kjøre `supportbot discord register`.",
-        (Notice::MissingOption, false) => "That command needs an id; please fill in the option.",
-        (Notice::MissingOption, true) => "Kommandoen trenger en ID; fyll ut feltet.",
-        (Notice::UnknownButton, false) => "This button is no longer active.",
-        (Notice::UnknownButton, true) => "Denne knappen er ikke lenger aktiv.",
-    }
-}
-
-fn account_modal(token: &str, locales: &[String]) -> Value {
-    let (title, label) = if norwegian(locales) {
-        (
-            "Bekreft lukking av konto",
-            "Skriv inn konto-ID-en for å bekrefte",
-        )
-    } else {
-        (
-            "Confirm closing the account",
-            "Type the account id to confirm",
-        )
+fn notice_text(bot: &Bot, notice: Notice, locales: &[String]) -> String {
+    let key = match notice {
+        Notice::UnknownCommand => "notice-unknown-command",
+        Notice::MissingOption => "notice-missing-option",
+        Notice::UnknownButton => "notice-unknown-button",
     };
+    bot.phrase(key, locales)
+}
+
+/// Discord rejects modal titles and text input labels over 45 characters.
+const MODAL_TEXT_MAX: usize = 45;
+
+fn account_modal(bot: &Bot, token: &str, locales: &[String]) -> Value {
+    let short = |key| -> String {
+        bot.phrase(key, locales)
+            .chars()
+            .take(MODAL_TEXT_MAX)
+            .collect()
+    };
+    let (title, label) = (short("dialog-account-title"), short("dialog-account-label"));
     json!({
         "custom_id": format!("{CONFIRM_TYPED}{token}"),
         "title": title,
