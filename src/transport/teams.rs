@@ -32,7 +32,7 @@ use activity::{Activity, Intake};
 use auth::JwtValidator;
 use connector::Connector;
 use deliver::Delivery;
-use files::PendingFiles;
+use files::{Consent, PendingFiles};
 use seen::Seen;
 
 /// Largest request body accepted on either route.
@@ -206,6 +206,15 @@ async fn messages(State(state): State<TeamsState>, headers: HeaderMap, body: Byt
     if let Some(answer) = files::consent_answer(&activity) {
         // The user answered one of our file consent cards: transport
         // business, the bot is not asked.
+        let info = match answer.consent {
+            Consent::Accept(info) => info,
+            Consent::Decline => {
+                teams
+                    .delivery(&state.0.bot, &service_url, &activity)
+                    .decline(&answer.id);
+                return StatusCode::OK;
+            }
+        };
         let task_state = state.clone();
         tokio::spawn(async move {
             let Some(teams) = task_state.0.teams_bot.as_ref() else {
@@ -213,7 +222,7 @@ async fn messages(State(state): State<TeamsState>, headers: HeaderMap, body: Byt
             };
             teams
                 .delivery(&task_state.0.bot, &service_url, &activity)
-                .consent(answer)
+                .accept(&answer.id, &info)
                 .await;
         });
         return StatusCode::OK;

@@ -359,6 +359,27 @@ mod tests {
     }
 
     #[test]
+    fn only_personal_chats_are_private() {
+        let kind = |c: &str| activity(&format!(r#"{{"type":"message","conversation":{c}}}"#));
+        assert!(kind(r#"{"id":"1","conversationType":"channel","isGroup":true}"#).is_shared());
+        assert!(kind(r#"{"id":"1","conversationType":"groupChat"}"#).is_shared());
+        assert!(kind(r#"{"id":"1","isGroup":true}"#).is_shared());
+        assert!(!kind(r#"{"id":"a:1","conversationType":"personal"}"#).is_shared());
+        assert!(!kind(r#"{"id":"a:1"}"#).is_shared());
+    }
+
+    #[test]
+    fn sender_key_prefers_the_entra_id_and_ignores_case() {
+        let a = activity(
+            r#"{"type":"invoke","from":{"id":"29:x","aadObjectId":"AB-CD"},
+                "channelData":{"tenant":{"id":"T1"}}}"#,
+        );
+        assert_eq!(a.sender_key(), "t1\nab-cd");
+        let b = activity(r#"{"type":"invoke","from":{"id":"29:X"}}"#);
+        assert_eq!(b.sender_key(), "\n29:x");
+    }
+
+    #[test]
     fn webhook_text_never_becomes_a_command() {
         let a = activity(
             r#"{"type":"message","id":"1","text":"<at>Hook</at> confirm ABC","value":{"action":"confirm","token":"ABC"}}"#,

@@ -325,6 +325,25 @@ fn encode(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn personal_chat_body_has_the_documented_shape() {
+        let chat = super::PersonalChat {
+            bot_id: "28:bot",
+            user_id: "29:user",
+            tenant_id: "tenant",
+        };
+        assert_eq!(
+            chat.body(),
+            serde_json::json!({
+                "bot": {"id": "28:bot"},
+                "members": [{"id": "29:user"}],
+                "channelData": {"tenant": {"id": "tenant"}},
+                "tenantId": "tenant",
+                "isGroup": false,
+            })
+        );
+    }
+
+    #[test]
     fn conversation_ids_are_one_path_segment() {
         assert_eq!(
             super::encode("19:abc@thread.skype;messageid=1"),

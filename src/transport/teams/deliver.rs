@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::activity::Activity;
 use super::connector::{Connector, ConnectorError, PersonalChat};
-use super::files::{self, Consent, ConsentAnswer, PendingFiles};
+use super::files::{self, PendingFiles, UploadInfo};
 use super::reply;
 use crate::model::{Reply, Visibility};
 use crate::Bot;
@@ -168,44 +168,44 @@ impl Delivery<'_> {
         }
     }
 
-    /// Answers a `fileConsent/invoke`: on accept, uploads the waiting file
-    /// and shows its card; on decline, forgets it. Only the user it was
-    /// offered to can take it.
-    pub async fn consent(&self, answer: ConsentAnswer) {
-        let owner = self.incoming.sender_key();
+    /// The user declined a file: it is forgotten (memory only, so the
+    /// caller can do this before acknowledging the invoke).
+    pub fn decline(&self, id: &str) {
+        match self.files.take(id, &self.incoming.sender_key()) {
+            Ok(_) => tracing::info!("file offer declined; dropped"),
+            Err(e) => tracing::info!(reason = %e, "file offer declined"),
+        }
+    }
+
+    /// The user accepted a file: the waiting file is uploaded to where
+    /// Teams said and its card shown. Only the user it was offered to can
+    /// take it; anything else gets the localized "not sent" notice.
+    pub async fn accept(&self, id: &str, info: &UploadInfo) {
         let locales = self.incoming.locales();
-        match answer.consent {
-            Consent::Decline => match self.files.take(&answer.id, &owner) {
-                Ok(_) => tracing::info!("file offer declined; dropped"),
-                Err(e) => tracing::info!(reason = %e, "file offer declined"),
-            },
-            Consent::Accept(info) => {
-                let pending = match self.files.take(&answer.id, &owner) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        tracing::warn!(reason = %e, "file consent accepted but nothing to upload");
-                        self.notice(FILE_NOT_SENT, &locales, false).await;
-                        return;
-                    }
-                };
-                let file = pending.file;
-                if let Err(e) = self
-                    .connector
-                    .upload(&info.upload_url, &file.content_type, file.text.into_bytes())
-                    .await
-                {
-                    tracing::error!(error = %e, "could not upload the file to Teams");
-                    self.notice(FILE_NOT_SENT, &locales, false).await;
-                    return;
-                }
-                let card = reply::card_message(self.incoming, files::file_info_card(&info));
-                if let Err(e) = self
-                    .send_all(self.incoming.conversation_id(), None, &[card])
-                    .await
-                {
-                    tracing::error!(error = %e, "could not send the uploaded file's card");
-                }
+        let pending = match self.files.take(id, &self.incoming.sender_key()) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(reason = %e, "file consent accepted but nothing to upload");
+                self.notice(FILE_NOT_SENT, &locales, false).await;
+                return;
             }
+        };
+        let file = pending.file;
+        if let Err(e) = self
+            .connector
+            .upload(&info.upload_url, &file.content_type, file.text.into_bytes())
+            .await
+        {
+            tracing::error!(error = %e, "could not upload the file to Teams");
+            self.notice(FILE_NOT_SENT, &locales, false).await;
+            return;
+        }
+        let card = reply::card_message(self.incoming, files::file_info_card(info));
+        if let Err(e) = self
+            .send_all(self.incoming.conversation_id(), None, &[card])
+            .await
+        {
+            tracing::error!(error = %e, "could not send the uploaded file's card");
         }
     }
 
