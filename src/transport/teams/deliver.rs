@@ -163,7 +163,7 @@ impl Delivery<'_> {
                 tracing::error!(error = %e, "no randomness for a file context id; file not offered");
                 let locales = notice_locales(self.incoming, answer);
                 let text = self.bot.phrase(FILE_NOT_SENT, &locales);
-                Some(reply::notice(self.incoming, &text, &answer.locale))
+                Some(reply::notice(self.incoming, &text, Some(&answer.locale)))
             }
         }
     }
@@ -213,7 +213,7 @@ impl Delivery<'_> {
     /// reply when `as_reply`.
     async fn notice(&self, key: &str, locales: &[String], as_reply: bool) {
         let text = self.bot.phrase(key, locales);
-        let locale = locales.first().map_or("", String::as_str);
+        let locale = locales.first().map(String::as_str);
         let mut activity = reply::notice(self.incoming, &text, locale);
         let reply_to = if as_reply {
             self.incoming.id.as_deref()

@@ -51,7 +51,7 @@ pub fn activities(incoming: &Activity, reply: &Reply) -> Vec<Value> {
 }
 
 /// A short message (a notice) replying to `incoming` in its conversation.
-pub fn notice(incoming: &Activity, text: &str, locale: &str) -> Value {
+pub fn notice(incoming: &Activity, text: &str, locale: Option<&str>) -> Value {
     json!({
         "type": "message",
         "from": incoming.recipient,
