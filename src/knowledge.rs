@@ -11,7 +11,7 @@ use crate::locale::{LocaleConfig, Negotiator};
 use crate::source::{Origin, SourceError, SourceTree};
 
 /// Answer keys the bot itself uses, which the default locale must have.
-pub const REQUIRED_ANSWERS: [&str; 16] = [
+pub const REQUIRED_ANSWERS: [&str; 19] = [
     "none",
     "choose",
     "help",
@@ -26,6 +26,9 @@ pub const REQUIRED_ANSWERS: [&str; 16] = [
     "notice-unknown-command",
     "notice-missing-option",
     "notice-unknown-button",
+    "notice-sent-privately",
+    "notice-private-unreachable",
+    "notice-file-not-sent",
     "dialog-account-title",
     "dialog-account-label",
 ];

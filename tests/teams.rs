@@ -1,22 +1,29 @@
 //! Microsoft Teams transport over real HTTP on 127.0.0.1: the outgoing
 //! webhook's HMAC, the bot's JWT validation against a local OpenID
-//! metadata + JWKS, and replies to a loopback Bot Connector peer, driven by
-//! the recorded Teams activities in `tests/fixtures/teams/`.
+//! metadata + JWKS, and replies to a loopback Bot Connector peer (which
+//! also creates personal chats and takes file uploads), driven by the
+//! recorded Teams activities in `tests/fixtures/teams/`.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::routing::{get, post};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use base64::Engine as _;
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{json, Value};
+use supportbot::actions::{Actions, Lifecycle};
+use supportbot::auth::AuthConfig;
 use supportbot::config::{Secret, SecretBytes, TeamsBotSettings, TeamsSettings};
 use supportbot::knowledge::KnowledgeSource;
+use supportbot::lifecycle::{Policy, Seed, SystemClock, TokenKey};
+use supportbot::model::Identity;
+use supportbot::store::{MemoryStore, Store};
 use supportbot::transport::teams::{routes, TeamsState};
 use supportbot::transport::teams_webhook;
 use supportbot::{Bot, Knowledge};
@@ -27,6 +34,12 @@ const KEY1: &str = include_str!("fixtures/teams-test-keys/key1.pem");
 const KEY1_N: &str = include_str!("fixtures/teams-test-keys/key1.n");
 const KEY2: &str = include_str!("fixtures/teams-test-keys/key2.pem");
 const KEY2_N: &str = include_str!("fixtures/teams-test-keys/key2.n");
+/// The tenant of every recorded fixture.
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+/// The sender of the channel fixtures, configured as the tenant's admin.
+const CHANNEL_ADMIN: &str = "6b703ce3-6d14-4fe6-b90c-dc5f03657ae4";
+/// The sender of the personal-chat fixture, configured as admin too.
+const PERSONAL_ADMIN: &str = "6d415fdd-f97e-4f70-ac45-e69601e4ecb2";
 /// The outgoing-webhook security token from the Microsoft Teams docs.
 const DOC_WEBHOOK_SECRET: &str = "vqF0En+Z0ucuRTM/01o2GuhMH3hKKk/N2bOmlM31zaA=";
 
@@ -47,12 +60,43 @@ fn jwk(kid: &str, n: &str) -> Value {
 #[derive(Debug, Clone)]
 struct Posted {
     conversation: String,
+    /// Empty for a message that is not a reply.
     reply_to: String,
     authorization: String,
     body: Value,
 }
 
-/// Loopback OpenID metadata, JWKS, token endpoint and Bot Connector.
+impl Posted {
+    fn text(&self) -> &str {
+        self.body["text"].as_str().unwrap_or_default()
+    }
+
+    /// The first attachment's content type, or "".
+    fn card_type(&self) -> &str {
+        self.body["attachments"][0]["contentType"]
+            .as_str()
+            .unwrap_or_default()
+    }
+}
+
+/// A `POST /v3/conversations` the loopback Bot Connector received.
+#[derive(Debug, Clone)]
+struct Created {
+    authorization: String,
+    body: Value,
+}
+
+/// A file PUT to the loopback upload URL.
+#[derive(Debug, Clone)]
+struct Upload {
+    name: String,
+    authorization: Option<String>,
+    content_range: String,
+    body: Vec<u8>,
+}
+
+/// Loopback OpenID metadata, JWKS, token endpoint, Bot Connector and
+/// OneDrive upload URL.
 #[derive(Default)]
 struct Peer {
     addr: Mutex<Option<SocketAddr>>,
@@ -60,6 +104,11 @@ struct Peer {
     metadata_fetches: AtomicUsize,
     token_calls: AtomicUsize,
     posted: Mutex<Vec<Posted>>,
+    created: Mutex<Vec<Created>>,
+    /// Answer `POST /v3/conversations` with 403, as Teams does when the app
+    /// is not installed for the user.
+    refuse_create: AtomicBool,
+    uploads: Mutex<Vec<Upload>>,
 }
 
 impl Peer {
@@ -69,6 +118,26 @@ impl Peer {
 
     fn posted(&self) -> Vec<Posted> {
         self.posted.lock().unwrap().clone()
+    }
+
+    fn created(&self) -> Vec<Created> {
+        self.created.lock().unwrap().clone()
+    }
+
+    fn uploads(&self) -> Vec<Upload> {
+        self.uploads.lock().unwrap().clone()
+    }
+
+    /// Polls until `found` sees what it looks for in the posted activities
+    /// (the bot answers from a spawned task), or fails after 5 s.
+    async fn until<T>(&self, what: &str, found: impl Fn(&[Posted]) -> Option<T>) -> T {
+        for _ in 0..200 {
+            if let Some(t) = found(&self.posted()) {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("timed out waiting for {what}: {:#?}", self.posted());
     }
 
     async fn wait_for(&self, n: usize) -> Vec<Posted> {
@@ -121,6 +190,66 @@ async fn reply(
     Json(json!({"id": "reply-1"}))
 }
 
+async fn create_conversation(
+    State(peer): State<Arc<Peer>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    let n = {
+        let mut created = peer.created.lock().unwrap();
+        created.push(Created {
+            authorization: headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+            body,
+        });
+        created.len()
+    };
+    if peer.refuse_create.load(Ordering::SeqCst) {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({"error": {"code": "Forbidden",
+                                  "message": "The bot is not part of the conversation roster."}})),
+        );
+    }
+    (
+        StatusCode::CREATED,
+        Json(json!({"id": format!("a:personal-{n}")})),
+    )
+}
+
+async fn post_message(
+    state: State<Arc<Peer>>,
+    Path(conversation): Path<String>,
+    headers: HeaderMap,
+    body: Json<Value>,
+) -> Json<Value> {
+    reply(state, Path((conversation, String::new())), headers, body).await
+}
+
+async fn upload(
+    State(peer): State<Arc<Peer>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    peer.uploads.lock().unwrap().push(Upload {
+        name,
+        authorization: header("authorization"),
+        content_range: header("content-range").unwrap_or_default(),
+        body: body.to_vec(),
+    });
+    StatusCode::CREATED
+}
+
 async fn serve(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -144,10 +273,16 @@ impl Harness {
             .route("/openid", get(metadata))
             .route("/keys", get(keys))
             .route("/token", post(token))
+            .route("/v3/conversations", post(create_conversation))
+            .route(
+                "/v3/conversations/{conversation}/activities",
+                post(post_message),
+            )
             .route(
                 "/v3/conversations/{conversation}/activities/{reply_to}",
                 post(reply),
             )
+            .route("/upload/{name}", put(upload))
             .with_state(peer.clone());
         *peer.addr.lock().unwrap() = Some(serve(peer_router).await);
 
@@ -166,9 +301,7 @@ impl Harness {
                     .expect("doc key is base64"),
             )),
         };
-        let bot = Arc::new(Bot::new(
-            Knowledge::load(&KnowledgeSource::embedded()).expect("embedded knowledge"),
-        ));
+        let bot = Arc::new(bot_with_actions().await);
         let state = TeamsState::with_key_refresh(bot, &settings, Duration::ZERO).expect("state");
         assert_eq!(state.endpoints().len(), 2);
         let app = format!("http://{}", serve(routes(state)).await);
@@ -206,6 +339,43 @@ impl Harness {
         }
         request.send().await.expect("post").status()
     }
+}
+
+/// A bot running lifecycle commands for the account `acme`, bound to the
+/// fixtures' tenant, whose admins are the fixtures' two senders.
+async fn bot_with_actions() -> Bot {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let auth = AuthConfig {
+        teams_admins: vec![
+            (TENANT.into(), CHANNEL_ADMIN.into()),
+            (TENANT.into(), PERSONAL_ADMIN.into()),
+        ],
+        ..AuthConfig::default()
+    };
+    let service = Lifecycle::new(
+        store,
+        Policy::default(),
+        auth,
+        Arc::new(SystemClock),
+        TokenKey::from_bytes([9; 32]),
+    );
+    let started = (chrono::Utc::now() - chrono::Days::new(5)).date_naive();
+    let seed = Seed::from_toml(&format!(
+        "[[account]]\nid = \"acme\"\nname = \"Acme\"\ncountry = \"US\"\npreferred_locale = \"en-US\"\n\
+         teams_tenant_ids = [\"{TENANT}\"]\n\
+         [[subscription]]\nid = \"SUB-1\"\naccount = \"acme\"\nproduct = \"Microsoft 365\"\nseats = 2\n\
+         unit_price_minor = 10000\ncurrency = \"USD\"\nperiod = \"monthly\"\nstarted = \"{started}\"\n"
+    ))
+    .expect("seed");
+    let operator =
+        supportbot::auth::authorize_operator(&Identity::local_operator(), &AuthConfig::default())
+            .expect("operator");
+    service
+        .provision(&operator, seed)
+        .await
+        .expect("provisioned");
+    let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("embedded knowledge");
+    Bot::with_actions(knowledge, Actions::new(service))
 }
 
 fn sign(kid: &str, pem: &str, claims: &Value) -> String {
@@ -477,10 +647,16 @@ async fn fixtures_are_answered_through_the_bot_connector_once() {
     submit["value"] = json!({"action": "dismiss", "token": "TOKEN123"});
     assert_eq!(h.post(Some(&token), &submit).await, 200);
 
-    let posted = h.peer.wait_for(4).await;
+    // Its answer is private: it goes to a personal chat, and the channel
+    // gets a pointer (the last thing sent).
+    let posted = h.peer.wait_for(5).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let posted_now = h.peer.posted();
-    assert_eq!(posted_now.len(), 4, "{posted:#?}");
+    assert_eq!(posted_now.len(), 5, "{posted:#?}");
+    assert!(
+        posted_now.iter().any(|p| p.conversation == "a:personal-1"),
+        "{posted_now:#?}"
+    );
     let greeting = posted_now
         .iter()
         .find(|p| p.reply_to == "f:bot-added")
@@ -569,4 +745,347 @@ fn fixtures_map_to_inbound_with_signed_identity_only() {
             typed: Some("ACME".into())
         })
     );
+}
+
+/// The channel fixture with `text` (after the bot mention), as a fresh
+/// activity `id` in `locale`.
+fn channel_message(h: &Harness, id: &str, text: &str, locale: &str) -> Value {
+    let mut a = h.activity("activity-message-channel-mention");
+    a["id"] = json!(id);
+    a["text"] = json!(format!("<at>My Combined</at> {text}"));
+    a["locale"] = json!(locale);
+    a
+}
+
+/// The personal-chat fixture with `text`, as a fresh activity `id`.
+fn personal_message(h: &Harness, id: &str, text: &str) -> Value {
+    let mut a = h.activity("activity-message-personal");
+    a["id"] = json!(id);
+    a["text"] = json!(text);
+    a
+}
+
+/// The confirmation token on a posted proposal's card.
+fn card_token(p: &Posted) -> String {
+    p.body["attachments"][0]["content"]["actions"][0]["data"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// What Teams sends when the user in `conversation` answers our consent
+/// card with `context`: the channel sender, now in their personal chat.
+fn consent_invoke(
+    h: &Harness,
+    id: &str,
+    conversation: &str,
+    context: &Value,
+    accept: bool,
+) -> Value {
+    let channel = h.activity("activity-message-channel-mention");
+    let mut value = json!({"type": "fileUpload", "context": context});
+    if accept {
+        value["action"] = json!("accept");
+        value["uploadInfo"] = json!({
+            "contentUrl": "https://contoso.sharepoint.com/personal/dave/Documents/Applications/acme-export.json",
+            "name": "acme-export.json",
+            "uploadUrl": format!("{}/upload/{id}", h.peer.url()),
+            "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C8C",
+            "fileType": "json",
+            "etag": "123"
+        });
+    } else {
+        value["action"] = json!("decline");
+    }
+    json!({
+        "type": "invoke",
+        "name": "fileConsent/invoke",
+        "id": id,
+        "channelId": "msteams",
+        "serviceUrl": h.service_url(),
+        "from": channel["from"],
+        "recipient": channel["recipient"],
+        "conversation": {"conversationType": "personal", "tenantId": TENANT, "id": conversation},
+        "channelData": {"tenant": {"id": TENANT}},
+        "locale": "en-US",
+        "value": value
+    })
+}
+
+#[tokio::test]
+async fn private_replies_in_a_channel_go_to_a_personal_chat() {
+    let h = Harness::start().await;
+    let token = sign("key-1", KEY1, &h.claims());
+    let incoming = channel_message(&h, "p:cancel", "cancel SUB-1", "en-US");
+    let channel = incoming["conversation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(h.post(Some(&token), &incoming).await, 200);
+
+    // The pointer in the channel is sent last, once the proposal is out.
+    let pointer = h
+        .peer
+        .until("the pointer in the channel", |p| {
+            p.iter().find(|p| p.conversation == channel).cloned()
+        })
+        .await;
+    assert_eq!(
+        pointer.text(),
+        "I've sent you the details in a private chat."
+    );
+    assert_eq!(pointer.reply_to, "p:cancel");
+    assert_eq!(pointer.body["replyToId"], "p:cancel");
+    assert!(pointer.body.get("attachments").is_none());
+
+    // The personal chat was created for the sender, in their tenant.
+    let created = h.peer.created();
+    assert_eq!(created.len(), 1, "{created:#?}");
+    let body = &created[0].body;
+    assert_eq!(body["members"], json!([{"id": incoming["from"]["id"]}]));
+    assert_eq!(body["members"].as_array().map(Vec::len), Some(1));
+    assert_eq!(body["bot"]["id"], incoming["recipient"]["id"]);
+    assert_eq!(body["tenantId"], TENANT);
+    assert_eq!(body["channelData"]["tenant"]["id"], TENANT);
+    assert_eq!(body["isGroup"], false);
+    assert_eq!(created[0].authorization, "Bearer connector-token-1");
+
+    // The proposal, with its card and token, is there and nowhere else.
+    let posted = h.peer.posted();
+    let private: Vec<&Posted> = posted
+        .iter()
+        .filter(|p| p.conversation == "a:personal-1")
+        .collect();
+    assert_eq!(private.len(), 1, "{posted:#?}");
+    let proposal = private[0];
+    assert_eq!(proposal.reply_to, "", "not a reply: new conversation");
+    assert!(proposal.body.get("replyToId").is_none());
+    assert_eq!(proposal.body["conversation"]["id"], "a:personal-1");
+    assert_eq!(proposal.body["conversation"]["tenantId"], TENANT);
+    assert_eq!(proposal.body["recipient"]["id"], incoming["from"]["id"]);
+    assert!(
+        proposal.text().contains("Microsoft 365"),
+        "{}",
+        proposal.text()
+    );
+    let confirm = card_token(proposal);
+    assert!(!confirm.is_empty(), "{:#}", proposal.body);
+    assert!(proposal.text().contains(&confirm));
+    for p in posted.iter().filter(|p| p.conversation == channel) {
+        assert!(
+            !p.body.to_string().contains(&confirm),
+            "token leaked into the channel: {:#}",
+            p.body
+        );
+    }
+    assert_eq!(posted.len(), 2, "{posted:#?}");
+}
+
+#[tokio::test]
+async fn unreachable_personal_chat_gets_a_public_notice_never_the_private_text() {
+    let h = Harness::start().await;
+    h.peer.refuse_create.store(true, Ordering::SeqCst);
+    let token = sign("key-1", KEY1, &h.claims());
+    let incoming = channel_message(&h, "p:refused", "cancel SUB-1", "nb-NO");
+    let channel = incoming["conversation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(h.post(Some(&token), &incoming).await, 200);
+
+    let notice = h
+        .peer
+        .until("the unreachable notice", |p| {
+            p.iter().find(|p| p.conversation == channel).cloned()
+        })
+        .await;
+    // Localized: the activity's locale is Norwegian.
+    assert!(
+        notice
+            .text()
+            .starts_with("Jeg fikk ikke kontakt med deg i en privat chat"),
+        "{}",
+        notice.text()
+    );
+    assert!(notice.text().contains("personlig chat"));
+    assert_eq!(notice.reply_to, "p:refused");
+    assert!(notice.body.get("attachments").is_none());
+    assert_eq!(h.peer.created().len(), 1, "creating was tried");
+    let posted = h.peer.posted();
+    assert_eq!(posted.len(), 1, "only the notice: {posted:#?}");
+    for word in ["SUB-1", "Microsoft 365", "bekreft", "confirm"] {
+        assert!(!notice.text().contains(word), "{word}: {}", notice.text());
+    }
+}
+
+#[tokio::test]
+async fn private_replies_in_a_personal_chat_are_posted_directly() {
+    let h = Harness::start().await;
+    let token = sign("key-1", KEY1, &h.claims());
+    let incoming = personal_message(&h, "p:direct", "cancel SUB-1");
+    assert_eq!(h.post(Some(&token), &incoming).await, 200);
+    let proposal = h.peer.until("the proposal", |p| p.first().cloned()).await;
+    assert_eq!(proposal.conversation, incoming["conversation"]["id"]);
+    assert_eq!(proposal.reply_to, "p:direct");
+    assert!(!card_token(&proposal).is_empty(), "{:#}", proposal.body);
+    assert!(h.peer.created().is_empty(), "no chat created for a 1:1");
+}
+
+#[tokio::test]
+async fn exports_are_offered_privately_and_uploaded_on_consent() {
+    let h = Harness::start().await;
+    let token = sign("key-1", KEY1, &h.claims());
+    let incoming = channel_message(&h, "p:export", "export", "en-US");
+    let channel = incoming["conversation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(h.post(Some(&token), &incoming).await, 200);
+    h.peer
+        .until("the pointer", |p| {
+            p.iter().find(|p| p.conversation == channel).cloned()
+        })
+        .await;
+
+    // In the personal chat: the text, then the consent card; the channel
+    // only has the pointer.
+    let posted = h.peer.posted();
+    assert_eq!(posted.len(), 3, "{posted:#?}");
+    let private: Vec<&Posted> = posted
+        .iter()
+        .filter(|p| p.conversation == "a:personal-1")
+        .collect();
+    assert_eq!(private.len(), 2, "{posted:#?}");
+    assert!(private[0].text().contains("Acme"), "{}", private[0].text());
+    let offer = private[1];
+    assert_eq!(
+        offer.card_type(),
+        "application/vnd.microsoft.teams.card.file.consent"
+    );
+    let card = &offer.body["attachments"][0];
+    assert_eq!(card["name"], "acme-export.json");
+    assert_eq!(card["content"]["description"], "Account export");
+    let size = card["content"]["sizeInBytes"].as_u64().expect("size");
+    assert!(size > 0);
+    let context = card["content"]["acceptContext"].clone();
+    assert_eq!(card["content"]["declineContext"], context);
+    let channel_posts = posted.iter().filter(|p| p.conversation == channel);
+    for p in channel_posts {
+        assert!(p.body.get("attachments").is_none(), "{:#}", p.body);
+    }
+
+    // Someone else answering the card (here: the personal-chat fixture's
+    // user) gets nothing.
+    let mut stranger = consent_invoke(&h, "p:stranger", "a:personal-1", &context, true);
+    let personal = h.activity("activity-message-personal");
+    stranger["from"] = personal["from"].clone();
+    assert_eq!(h.post(Some(&token), &stranger).await, 200);
+    let refused = h
+        .peer
+        .until("the stranger's notice", |p| p.get(3).cloned())
+        .await;
+    assert!(
+        refused.text().starts_with("I couldn't deliver that file"),
+        "{}",
+        refused.text()
+    );
+    assert!(h.peer.uploads().is_empty());
+
+    // An unsigned accept is refused before anything happens.
+    let accept = consent_invoke(&h, "p:accept", "a:personal-1", &context, true);
+    assert_eq!(h.post(None, &accept).await, 401);
+
+    // The owner accepts: the JSON is PUT to the upload URL (no bearer
+    // token: the URL is pre-authorised) and the file card follows.
+    assert_eq!(h.post(Some(&token), &accept).await, 200);
+    let info = h
+        .peer
+        .until("the file info card", |p| {
+            p.iter()
+                .find(|p| p.card_type() == "application/vnd.microsoft.teams.card.file.info")
+                .cloned()
+        })
+        .await;
+    let uploads = h.peer.uploads();
+    assert_eq!(uploads.len(), 1, "{uploads:#?}");
+    let up = &uploads[0];
+    assert_eq!(up.name, "p:accept");
+    assert_eq!(up.authorization, None);
+    assert_eq!(up.body.len() as u64, size);
+    assert_eq!(up.content_range, format!("bytes 0-{}/{size}", size - 1));
+    let export: Value = serde_json::from_slice(&up.body).expect("the export is JSON");
+    assert!(export.to_string().contains("SUB-1"), "{export:#}");
+    assert_eq!(info.conversation, "a:personal-1");
+    let file = &info.body["attachments"][0];
+    assert_eq!(file["name"], "acme-export.json");
+    assert_eq!(
+        file["contentUrl"],
+        "https://contoso.sharepoint.com/personal/dave/Documents/Applications/acme-export.json"
+    );
+    assert_eq!(
+        file["content"]["uniqueId"],
+        "1150D938-8870-4044-9F2C-5BBDEBA70C8C"
+    );
+    assert_eq!(file["content"]["fileType"], "json");
+
+    // The same card cannot be used twice.
+    let again = consent_invoke(&h, "p:again", "a:personal-1", &context, true);
+    assert_eq!(h.post(Some(&token), &again).await, 200);
+    h.peer
+        .until("the second notice", |p| {
+            (p.iter()
+                .filter(|p| p.text().starts_with("I couldn't deliver"))
+                .count()
+                == 2)
+                .then_some(())
+        })
+        .await;
+    assert_eq!(h.peer.uploads().len(), 1);
+}
+
+#[tokio::test]
+async fn a_declined_export_is_never_uploaded() {
+    let h = Harness::start().await;
+    let token = sign("key-1", KEY1, &h.claims());
+    let incoming = personal_message(&h, "p:export-1to1", "export");
+    let conversation = incoming["conversation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(h.post(Some(&token), &incoming).await, 200);
+    let offer = h
+        .peer
+        .until("the consent card", |p| {
+            p.iter()
+                .find(|p| p.card_type() == "application/vnd.microsoft.teams.card.file.consent")
+                .cloned()
+        })
+        .await;
+    assert_eq!(
+        offer.conversation, conversation,
+        "a 1:1 export stays in the 1:1"
+    );
+    assert!(h.peer.created().is_empty());
+    let context = offer.body["attachments"][0]["content"]["declineContext"].clone();
+
+    let mut decline = consent_invoke(&h, "p:decline", &conversation, &context, false);
+    let personal = h.activity("activity-message-personal");
+    decline["from"] = personal["from"].clone();
+    // A decline is handled before the invoke is acknowledged.
+    assert_eq!(h.post(Some(&token), &decline).await, 200);
+
+    // Accepting the declined card afterwards finds nothing to upload.
+    let mut late = consent_invoke(&h, "p:late-accept", &conversation, &context, true);
+    late["from"] = personal["from"].clone();
+    assert_eq!(h.post(Some(&token), &late).await, 200);
+    let notice = h
+        .peer
+        .until("the not-sent notice", |p| {
+            p.iter()
+                .find(|p| p.text().starts_with("I couldn't deliver that file"))
+                .cloned()
+        })
+        .await;
+    assert_eq!(notice.conversation, conversation);
+    assert!(h.peer.uploads().is_empty(), "{:#?}", h.peer.uploads());
 }

@@ -4,11 +4,15 @@
 //! The bot verifies the channel's JWT, answers the HTTP request at once and
 //! replies proactively through the Bot Connector from a spawned task: Teams
 //! re-sends an activity it has not had an answer to after about 15 s, and a
-//! re-sent activity id is acknowledged but not handled twice.
+//! re-sent activity id is acknowledged but not handled twice. Where the
+//! answer goes (the thread, or the sender's personal chat for private
+//! replies and files) is [`deliver`]'s business.
 
 pub mod activity;
 pub mod auth;
 pub mod connector;
+pub mod deliver;
+pub mod files;
 pub mod reply;
 pub mod seen;
 
@@ -27,6 +31,8 @@ use crate::Bot;
 use activity::{Activity, Intake};
 use auth::JwtValidator;
 use connector::Connector;
+use deliver::Delivery;
+use files::{Consent, PendingFiles};
 use seen::Seen;
 
 /// Largest request body accepted on either route.
@@ -51,6 +57,7 @@ struct TeamsBot {
     connector: Connector,
     seen: Seen,
     greeted: Seen,
+    files: PendingFiles,
 }
 
 impl TeamsState {
@@ -81,6 +88,7 @@ impl TeamsState {
             connector: Connector::new(http.clone(), b),
             seen: Seen::new(SEEN_ACTIVITIES),
             greeted: Seen::new(SEEN_ACTIVITIES),
+            files: PendingFiles::default(),
         });
         Ok(TeamsState(Arc::new(Inner {
             bot,
@@ -107,6 +115,23 @@ impl TeamsState {
 
     pub(crate) fn webhook_key(&self) -> Option<&SecretBytes> {
         self.0.webhook_key.as_ref()
+    }
+}
+
+impl TeamsBot {
+    fn delivery<'a>(
+        &'a self,
+        bot: &'a Bot,
+        service_url: &'a str,
+        incoming: &'a Activity,
+    ) -> Delivery<'a> {
+        Delivery {
+            bot,
+            connector: &self.connector,
+            files: &self.files,
+            service_url,
+            incoming,
+        }
     }
 }
 
@@ -178,6 +203,30 @@ async fn messages(State(state): State<TeamsState>, headers: HeaderMap, body: Byt
         tracing::info!(activity = %id, "re-sent Teams activity; already handled");
         return StatusCode::OK;
     }
+    if let Some(answer) = files::consent_answer(&activity) {
+        // The user answered one of our file consent cards: transport
+        // business, the bot is not asked.
+        let info = match answer.consent {
+            Consent::Accept(info) => info,
+            Consent::Decline => {
+                teams
+                    .delivery(&state.0.bot, &service_url, &activity)
+                    .decline(&answer.id);
+                return StatusCode::OK;
+            }
+        };
+        let task_state = state.clone();
+        tokio::spawn(async move {
+            let Some(teams) = task_state.0.teams_bot.as_ref() else {
+                return;
+            };
+            teams
+                .delivery(&task_state.0.bot, &service_url, &activity)
+                .accept(&answer.id, &info)
+                .await;
+        });
+        return StatusCode::OK;
+    }
     let inbound = match activity::bot_inbound(&activity, chrono::Utc::now()) {
         Intake::Handle(inbound) => *inbound,
         Intake::Ignore(why) => {
@@ -197,17 +246,10 @@ async fn messages(State(state): State<TeamsState>, headers: HeaderMap, body: Byt
             return;
         };
         let answer = task_state.0.bot.handle(inbound).await;
-        let reply_to = activity.id.as_deref();
-        for out in reply::activities(&activity, &answer) {
-            if let Err(e) = teams
-                .connector
-                .send(&service_url, activity.conversation_id(), reply_to, &out)
-                .await
-            {
-                tracing::error!(error = %e, activity = ?reply_to, "could not send Teams reply");
-                break;
-            }
-        }
+        teams
+            .delivery(&task_state.0.bot, &service_url, &activity)
+            .reply(&answer)
+            .await;
     });
     StatusCode::OK
 }

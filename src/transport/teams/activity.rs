@@ -106,8 +106,36 @@ impl Activity {
         self.conversation.as_ref().map_or("", |c| c.id.as_str())
     }
 
+    /// True in a channel or group chat, where everyone in the conversation
+    /// sees a reply; false in a personal (1:1) chat. Without a
+    /// `conversationType`, `isGroup` decides, and unknown types count as
+    /// shared so that private replies never land in one.
+    pub fn is_shared(&self) -> bool {
+        let Some(conversation) = self.conversation.as_ref() else {
+            return false;
+        };
+        match conversation.conversation_type.as_deref() {
+            Some("personal") => false,
+            Some(_) => true,
+            None => conversation.is_group.unwrap_or(false),
+        }
+    }
+
+    /// Who sent it, as one string (tenant and `aadObjectId`, else `from.id`):
+    /// the owner of what is offered to them alone.
+    pub fn sender_key(&self) -> String {
+        let from = self.from.as_ref();
+        let user = from
+            .and_then(|f| f.aad_object_id.as_deref())
+            .filter(|a| !a.is_empty())
+            .or(from.map(|f| f.id.as_str()))
+            .unwrap_or_default();
+        // GUIDs: Teams is not consistent about their case.
+        format!("{}\n{user}", self.tenant_id().unwrap_or_default()).to_ascii_lowercase()
+    }
+
     /// The activity's locale, else the client's (`clientInfo` entity).
-    fn locales(&self) -> Vec<String> {
+    pub fn locales(&self) -> Vec<String> {
         let client = self.entities.iter().flatten().find_map(|e| {
             (e.get("type")?.as_str()? == "clientInfo")
                 .then(|| e.get("locale")?.as_str().map(str::to_owned))
@@ -328,6 +356,27 @@ mod tests {
         );
         let v = serde_json::json!({"submitLocation":"messagingExtensionSubmit","Answer":""});
         assert_eq!(card_command(&v), None);
+    }
+
+    #[test]
+    fn only_personal_chats_are_private() {
+        let kind = |c: &str| activity(&format!(r#"{{"type":"message","conversation":{c}}}"#));
+        assert!(kind(r#"{"id":"1","conversationType":"channel","isGroup":true}"#).is_shared());
+        assert!(kind(r#"{"id":"1","conversationType":"groupChat"}"#).is_shared());
+        assert!(kind(r#"{"id":"1","isGroup":true}"#).is_shared());
+        assert!(!kind(r#"{"id":"a:1","conversationType":"personal"}"#).is_shared());
+        assert!(!kind(r#"{"id":"a:1"}"#).is_shared());
+    }
+
+    #[test]
+    fn sender_key_prefers_the_entra_id_and_ignores_case() {
+        let a = activity(
+            r#"{"type":"invoke","from":{"id":"29:x","aadObjectId":"AB-CD"},
+                "channelData":{"tenant":{"id":"T1"}}}"#,
+        );
+        assert_eq!(a.sender_key(), "t1\nab-cd");
+        let b = activity(r#"{"type":"invoke","from":{"id":"29:X"}}"#);
+        assert_eq!(b.sender_key(), "\n29:x");
     }
 
     #[test]

@@ -50,6 +50,53 @@ pub fn activities(incoming: &Activity, reply: &Reply) -> Vec<Value> {
         .collect()
 }
 
+/// A short message (a notice) replying to `incoming` in its conversation.
+pub fn notice(incoming: &Activity, text: &str, locale: Option<&str>) -> Value {
+    json!({
+        "type": "message",
+        "from": incoming.recipient,
+        "recipient": incoming.from,
+        "conversation": incoming.conversation,
+        "replyToId": incoming.id,
+        "locale": locale,
+        "textFormat": "markdown",
+        "text": text,
+    })
+}
+
+/// A message carrying only `card`, in `incoming`'s conversation but not as a
+/// reply to it (file cards answer an invoke, or follow the text they
+/// belong to).
+pub fn card_message(incoming: &Activity, card: Value) -> Value {
+    json!({
+        "type": "message",
+        "from": incoming.recipient,
+        "recipient": incoming.from,
+        "conversation": incoming.conversation,
+        "attachments": [card],
+    })
+}
+
+/// Moves an outgoing `activity` into the personal conversation
+/// `conversation_id` (created for `incoming`'s sender): it is no longer a
+/// reply to anything there.
+pub fn into_personal_chat(activity: &mut Value, incoming: &Activity, conversation_id: &str) {
+    let mut conversation = json!({"id": conversation_id, "conversationType": "personal"});
+    if let Some(tenant) = incoming.tenant_id() {
+        conversation["tenantId"] = json!(tenant);
+    }
+    activity["conversation"] = conversation;
+    not_a_reply(activity);
+}
+
+/// Makes `activity` a plain message in its conversation rather than a
+/// reply.
+pub fn not_a_reply(activity: &mut Value) {
+    if let Some(fields) = activity.as_object_mut() {
+        fields.remove("replyToId");
+    }
+}
+
 /// The locale of the reply text: the answer's locale, else the incoming one.
 fn reply_locale(incoming: &Activity, reply: &Reply) -> Option<String> {
     Some(reply.locale.clone())
