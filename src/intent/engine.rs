@@ -105,7 +105,10 @@ impl Engine {
         let mut hirs = Vec::with_capacity(rules.len() + guards.len());
         let mut singles = Vec::with_capacity(rules.len() + guards.len());
         let mut errors = Vec::new();
-        for def in rules.iter().chain(&guards).chain(&markers) {
+        // Pattern ids: markers, then rules, then guards (see `rule_pid`). Markers
+        // match nearly every message, so they go first: `rank` stops reading the
+        // match set after the last hit, usually among the first few ids.
+        for def in markers.iter().chain(&rules).chain(&guards) {
             match compile_single(&def.pattern) {
                 Ok((hir, single)) => {
                     hirs.push(hir);
@@ -180,9 +183,9 @@ impl Engine {
             .rules
             .iter()
             .enumerate()
-            .filter(|(i, _)| matched.contains(pid(*i)))
+            .filter(|(i, _)| matched.contains(self.rule_pid(*i)))
             .map(|(i, rule)| {
-                let (span, matched_text) = self.span_of(i, &normalized, text);
+                let (span, matched_text) = self.span_of(self.rule_pid(i), &normalized, text);
                 RuleHit {
                     rule: rule.id.clone(),
                     intent: self.intents[rule.intent].name.clone(),
@@ -193,10 +196,9 @@ impl Engine {
                     vetoed_by: rule
                         .guards
                         .iter()
-                        .filter(|&&g| matched.contains(pid(self.rules.len() + g)))
+                        .filter(|&&g| matched.contains(self.guard_pid(g)))
                         .map(|&g| {
-                            let (span, text) =
-                                self.span_of(self.rules.len() + g, &normalized, text);
+                            let (span, text) = self.span_of(self.guard_pid(g), &normalized, text);
                             GuardHit {
                                 guard: self.guards[g].id.clone(),
                                 span,
@@ -224,7 +226,7 @@ impl Engine {
     /// True when the guard with this full id matches.
     pub fn guard_matches(&self, guard_id: &str, text: &str) -> Option<bool> {
         let index = self.guards.iter().position(|g| g.id == guard_id)?;
-        Some(self.singles[self.rules.len() + index].is_match(normalize(text).as_str()))
+        Some(self.singles[self.guard_pid(index).as_usize()].is_match(normalize(text).as_str()))
     }
 
     fn scan(&self, normalized: &Normalized) -> PatternSet {
@@ -235,32 +237,51 @@ impl Engine {
     }
 
     fn fires(&self, rule: usize, matched: &PatternSet) -> bool {
-        matched.contains(pid(rule))
+        matched.contains(self.rule_pid(rule))
             && !self.rules[rule]
                 .guards
                 .iter()
-                .any(|&g| matched.contains(pid(self.rules.len() + g)))
+                .any(|&g| matched.contains(self.guard_pid(g)))
+    }
+
+    /// Pattern id of rule `i`.
+    fn rule_pid(&self, i: usize) -> PatternID {
+        pid(self.markers.len() + i)
+    }
+
+    /// Pattern id of guard `g`.
+    fn guard_pid(&self, g: usize) -> PatternID {
+        pid(self.markers.len() + self.rules.len() + g)
     }
 
     fn rank(&self, normalized: &Normalized, text: &str, matched: &PatternSet) -> Classification {
         if matched.is_empty() {
             return Classification::default();
         }
-        let first_marker = self.rules.len() + self.guards.len();
-        let marker_langs: Vec<String> = self
-            .markers
+        // Visit only the ids that matched, and stop reading the set after the last
+        // one: with hundreds of rules a full pass over it cost as much as the scan.
+        let mut hits: Vec<usize> = Vec::with_capacity(matched.len());
+        for id in matched.iter() {
+            hits.push(id.as_usize());
+            if hits.len() == matched.len() {
+                break;
+            }
+        }
+        let markers = self.markers.len();
+        let marker_langs: Vec<String> = hits
             .iter()
-            .enumerate()
-            .filter(|(i, _)| matched.contains(pid(first_marker + i)))
-            .map(|(_, m)| m.lang.clone())
+            .take_while(|&&i| i < markers)
+            .map(|&i| self.markers[i].lang.clone())
             .collect();
         let mut best: Vec<Option<(usize, f32)>> = vec![None; self.intents.len()];
         let mut langs: Vec<String> = Vec::new();
         let mut vetoed_langs: Vec<String> = Vec::new();
-        for (i, rule) in self.rules.iter().enumerate() {
-            if !matched.contains(pid(i)) {
-                continue;
-            }
+        let rule_hits = hits
+            .iter()
+            .filter_map(|&id| id.checked_sub(markers))
+            .take_while(|&i| i < self.rules.len());
+        for i in rule_hits {
+            let rule = &self.rules[i];
             if !self.fires(i, matched) {
                 vetoed_langs.push(rule.lang.clone());
                 continue;
@@ -278,7 +299,7 @@ impl Engine {
         fired.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)));
         if fired.len() > 1 {
             // Equal strength and priority: the intent mentioned first wins.
-            let start = |rule: usize| self.span_of(rule, normalized, text).0.start;
+            let start = |rule: usize| self.span_of(self.rule_pid(rule), normalized, text).0.start;
             fired.sort_by(|a, b| {
                 b.1.total_cmp(&a.1)
                     .then(b.2.cmp(&a.2))
@@ -319,14 +340,14 @@ impl Engine {
         classification
     }
 
-    /// Span (in the original text) and matched text of pattern `index`.
+    /// Span (in the original text) and matched text of pattern `id`.
     fn span_of(
         &self,
-        index: usize,
+        id: PatternID,
         normalized: &Normalized,
         text: &str,
     ) -> (std::ops::Range<usize>, String) {
-        match self.singles[index].find(normalized.as_str()) {
+        match self.singles[id.as_usize()].find(normalized.as_str()) {
             Some(m) => {
                 let span = normalized.original_span(m.range());
                 let matched = text.get(span.clone()).unwrap_or_default().to_owned();
