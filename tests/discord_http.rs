@@ -109,15 +109,7 @@ async fn bad_missing_and_stale_signatures_are_refused_with_401() {
             .expect("request");
         assert_eq!(response.status(), 401, "{signature}");
     }
-    let metrics = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = server.metrics().await;
     assert!(metrics.contains(r#"supportbot_discord_signature_failures_total{reason="missing"} 1"#));
     assert!(metrics.contains(r#"supportbot_discord_signature_failures_total{reason="stale"} 2"#));
     assert!(
@@ -329,15 +321,7 @@ async fn a_slow_bot_is_deferred_and_answered_once_by_follow_up() {
     // webhook route is authorised by the interaction token in its path.
     assert_eq!(received[0].authorization.as_deref(), Some("Bot"));
     // serenity understood the created messages Discord returned.
-    let metrics = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains(r#"supportbot_discord_followups_total{outcome="sent"} 2"#),
         "{metrics}"

@@ -54,6 +54,18 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The Prometheus text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
     /// POSTs `body` to the interactions endpoint signed with `key` at `timestamp`.
     pub async fn post_signed_with(
         &self,
