@@ -39,8 +39,10 @@ mod frame;
 mod tests;
 
 /// Default journal size: the file is pre-allocated (zero-filled) to this, and a
-/// checkpoint runs before a frame would cross it. About 16,000 typical actions.
-pub(crate) const DEFAULT_CAPACITY: u64 = 16 << 20;
+/// checkpoint runs before a frame would cross it. About 3,000 typical actions
+/// (~1.3 KB each); small enough that every fresh data directory (each test, each
+/// newcomer's first run) does not pay for a large zero fill.
+pub(crate) const DEFAULT_CAPACITY: u64 = 4 << 20;
 
 /// One write in a frame. `tree` is the store's tree index.
 #[derive(Debug, Clone, PartialEq, Eq)]
