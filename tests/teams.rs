@@ -736,6 +736,18 @@ fn fixtures_map_to_inbound_with_signed_identity_only() {
 
 /// The channel fixture with `text` (after the bot mention), as a fresh
 /// activity `id` in `locale`.
+/// Posts a signed channel message; returns it and its conversation id.
+async fn post_in_channel(h: &Harness, id: &str, text: &str, locale: &str) -> (Value, String) {
+    let token = sign("key-1", KEY1, &h.claims());
+    let incoming = channel_message(h, id, text, locale);
+    assert_eq!(h.post(Some(&token), &incoming).await, 200);
+    let channel = incoming["conversation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    (incoming, channel)
+}
+
 fn channel_message(h: &Harness, id: &str, text: &str, locale: &str) -> Value {
     let mut a = h.activity("activity-message-channel-mention");
     a["id"] = json!(id);
@@ -802,13 +814,7 @@ fn consent_invoke(
 #[tokio::test]
 async fn private_replies_in_a_channel_go_to_a_personal_chat() {
     let h = Harness::start().await;
-    let token = sign("key-1", KEY1, &h.claims());
-    let incoming = channel_message(&h, "p:cancel", "cancel SUB-1", "en-US");
-    let channel = incoming["conversation"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    assert_eq!(h.post(Some(&token), &incoming).await, 200);
+    let (incoming, channel) = post_in_channel(&h, "p:cancel", "cancel SUB-1", "en-US").await;
 
     // The pointer in the channel is sent last, once the proposal is out.
     let pointer = h
@@ -872,13 +878,7 @@ async fn private_replies_in_a_channel_go_to_a_personal_chat() {
 async fn unreachable_personal_chat_gets_a_public_notice_never_the_private_text() {
     let h = Harness::start().await;
     h.peer.refuse_create.store(true, Ordering::SeqCst);
-    let token = sign("key-1", KEY1, &h.claims());
-    let incoming = channel_message(&h, "p:refused", "cancel SUB-1", "nb-NO");
-    let channel = incoming["conversation"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    assert_eq!(h.post(Some(&token), &incoming).await, 200);
+    let (_, channel) = post_in_channel(&h, "p:refused", "cancel SUB-1", "nb-NO").await;
 
     let notice = h
         .peer
@@ -921,13 +921,8 @@ async fn private_replies_in_a_personal_chat_are_posted_directly() {
 #[tokio::test]
 async fn exports_are_offered_privately_and_uploaded_on_consent() {
     let h = Harness::start().await;
+    let (_, channel) = post_in_channel(&h, "p:export", "export", "en-US").await;
     let token = sign("key-1", KEY1, &h.claims());
-    let incoming = channel_message(&h, "p:export", "export", "en-US");
-    let channel = incoming["conversation"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    assert_eq!(h.post(Some(&token), &incoming).await, 200);
     h.peer
         .until("the pointer", |p| {
             p.iter().find(|p| p.conversation == channel).cloned()

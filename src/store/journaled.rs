@@ -56,27 +56,26 @@ impl<E: Engine> JournaledWriter<E> {
             broken: None,
             next_seq: 0,
         };
-        if replay.is_empty() {
-            writer.next_seq = writer.engine.next_audit_seq().map_err(|e| e.to_string())?;
-            return Ok((writer, 0));
-        }
-        let writes: usize = replay.iter().map(Vec::len).sum();
-        for ops in &replay {
-            if let Err(e) = writer.engine.apply(ops) {
-                // Keep the journal untouched (no shutdown checkpoint) for the next try.
-                writer.broken = Some(e.to_string());
-                return Err(format!("replaying {}: {e}", path.display()));
+        if !replay.is_empty() {
+            let writes: usize = replay.iter().map(Vec::len).sum();
+            for ops in &replay {
+                if let Err(e) = writer.engine.apply(ops) {
+                    // Keep the journal untouched (no shutdown checkpoint) for the next try.
+                    writer.broken = Some(e.to_string());
+                    return Err(format!("replaying {}: {e}", path.display()));
+                }
             }
+            writer
+                .checkpoint()
+                .map_err(|e| format!("checkpoint after replaying {}: {e}", path.display()))?;
+            tracing::info!(
+                "store: replayed {} journaled batches ({writes} writes) from {}",
+                replay.len(),
+                path.display()
+            );
         }
-        writer
-            .checkpoint()
-            .map_err(|e| format!("checkpoint after replaying {}: {e}", path.display()))?;
+        // After the replay: replayed audit records count.
         writer.next_seq = writer.engine.next_audit_seq().map_err(|e| e.to_string())?;
-        tracing::info!(
-            "store: replayed {} journaled batches ({writes} writes) from {}",
-            replay.len(),
-            path.display()
-        );
         Ok((writer, replay.len()))
     }
 
