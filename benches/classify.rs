@@ -16,7 +16,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use supportbot::intent::engine::{Engine, IntentInfo, PatternDef};
+use supportbot::intent::matcher::{IntentInfo, Matcher, PatternDef};
 use supportbot::intent::slots::SlotExtractor;
 use supportbot::intent::IntentKind;
 use supportbot::source::{Origin, SourceTree};
@@ -146,14 +146,14 @@ fn bench_classify(c: &mut Criterion) {
     group.bench_function("shipped", |b| {
         b.iter(|| {
             for m in &messages {
-                black_box(knowledge.engine.classify(m));
+                black_box(knowledge.matcher.classify(m));
             }
         })
     });
     let (intents, rules, guards) = big_rule_set();
     let sources: Vec<String> = rules.iter().map(|r| r.pattern.clone()).collect();
     assert_eq!(rules.len(), TARGET_PATTERNS);
-    let engine = Engine::build(intents, rules, guards, SlotExtractor::default()).expect("builds");
+    let engine = Matcher::build(intents, rules, guards, SlotExtractor::default()).expect("builds");
     group.bench_function("500-patterns-20-languages", |b| {
         b.iter(|| {
             for m in &messages {

@@ -119,7 +119,7 @@ impl Bot {
         let source = self.knowledge().source.clone();
         let fresh = Knowledge::load(&source)?;
         let report = ReloadReport {
-            rules: fresh.engine.rule_count(),
+            rules: fresh.matcher.rule_count(),
             locales: fresh.catalog.locales().len(),
         };
         self.knowledge.store(Arc::new(fresh));
@@ -145,7 +145,7 @@ impl Bot {
             }
             Message::Help { topic } => {
                 let chain = knowledge.negotiator.negotiate(&inbound.locales, &[], "");
-                let intent = topic.as_deref().and_then(|t| knowledge.engine.intent(t));
+                let intent = topic.as_deref().and_then(|t| knowledge.matcher.intent(t));
                 let keys: Vec<&str> = match intent {
                     Some(i) => vec![i.answer.as_str()],
                     None => vec!["help"],
@@ -177,7 +177,7 @@ impl Bot {
         let langs = if text.is_empty() {
             Vec::new()
         } else {
-            knowledge.engine.classify(text).langs
+            knowledge.matcher.classify(text).langs
         };
         let chain = knowledge.negotiator.negotiate(&inbound.locales, &langs, "");
         let base = AnswerVars::for_date(inbound.received_at.date_naive());
@@ -212,7 +212,7 @@ impl Bot {
         let vars_base = AnswerVars::for_date(inbound.received_at.date_naive());
         if let Some(choice) = self.pending_choice(key, text) {
             let chain = knowledge.negotiator.negotiate(&inbound.locales, &[], "");
-            let intent = knowledge.engine.intent(&choice);
+            let intent = knowledge.matcher.intent(&choice);
             let keys = answer_keys(intent);
             let rendered = render_answer(knowledge, &keys, &chain, &vars_base);
             let mut reply = reply_from(
@@ -225,7 +225,7 @@ impl Bot {
             reply.intent = Some(choice);
             return reply;
         }
-        let classification = &knowledge.engine.classify(text);
+        let classification = &knowledge.matcher.classify(text);
         let chain = knowledge.negotiator.negotiate_with_markers(
             &inbound.locales,
             &classification.langs,
@@ -262,7 +262,7 @@ impl Bot {
             reply.intent = classification.top().map(|c| c.intent.clone());
             reply
         } else if let Some(top) = classification.top() {
-            let intent = knowledge.engine.intent(&top.intent);
+            let intent = knowledge.matcher.intent(&top.intent);
             let rendered = render_answer(knowledge, &answer_keys(intent), &chain, &vars);
             let mut reply = reply_from(
                 rendered,
@@ -274,7 +274,7 @@ impl Bot {
             reply.intent = Some(top.intent.clone());
             reply
         } else if let Some(topic) = &classification.topic {
-            let intent = knowledge.engine.intent(&topic.intent);
+            let intent = knowledge.matcher.intent(&topic.intent);
             let rendered = render_answer(knowledge, &answer_keys(intent), &chain, &vars);
             reply_from(
                 rendered,
@@ -308,7 +308,9 @@ impl Bot {
             .and_then(|s| s.map.get(key).and_then(|s| s.last.clone()));
         let chain = knowledge.negotiator.negotiate(&inbound.locales, &[], "");
         let markdown = match &last {
-            Some(last) => explain_markdown(&last.knowledge.engine.explain(&last.text), &last.chain),
+            Some(last) => {
+                explain_markdown(&last.knowledge.matcher.explain(&last.text), &last.chain)
+            }
             None => "There is no earlier answer in this conversation to explain.".to_owned(),
         };
         Reply {
@@ -371,7 +373,7 @@ impl Sessions {
 }
 
 /// The answer keys for an intent: its template, then its imported article.
-fn answer_keys(intent: Option<&crate::intent::engine::IntentInfo>) -> Vec<&str> {
+fn answer_keys(intent: Option<&crate::intent::matcher::IntentInfo>) -> Vec<&str> {
     match intent {
         Some(i) => std::iter::once(i.answer.as_str())
             .chain(i.article.as_deref())
@@ -411,7 +413,7 @@ pub(crate) fn render_answer(
 }
 
 fn intent_label(knowledge: &Knowledge, intent: &str, chain: &[String]) -> String {
-    let info = knowledge.engine.intent(intent);
+    let info = knowledge.matcher.intent(intent);
     let key = info.map_or(intent, |i| i.answer.as_str());
     chain
         .iter()

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crate::answer::{self, Catalog, MissingTranslation, Template};
-use crate::intent::{self, Engine};
+use crate::intent::{self, Matcher};
 use crate::locale::{LocaleConfig, Negotiator};
 use crate::source::{Origin, SourceError, SourceTree};
 
@@ -57,7 +57,7 @@ impl KnowledgeSource {
 #[derive(Debug)]
 pub struct Knowledge {
     /// Intent rules.
-    pub engine: Engine,
+    pub matcher: Matcher,
     /// Answer templates (and imported articles).
     pub catalog: Catalog,
     /// Locale negotiation.
@@ -120,7 +120,7 @@ impl Knowledge {
                 Err(())
             }
         };
-        let engine = intent::load(tree).map_err(|e| {
+        let matcher = intent::load(tree).map_err(|e| {
             problems.extend(e.0.iter().map(ToString::to_string));
         });
         let mut templates = Vec::new();
@@ -133,7 +133,7 @@ impl Knowledge {
                 Err(p) => problems.push(p.to_string()),
             }
         }
-        let (Ok(locales), Ok(engine)) = (locales, engine) else {
+        let (Ok(locales), Ok(matcher)) = (locales, matcher) else {
             return Err(KnowledgeError::Invalid(problems));
         };
         let catalog = Catalog::new(templates, &locales).map_err(|ps| {
@@ -147,7 +147,7 @@ impl Knowledge {
         let required = REQUIRED_ANSWERS
             .iter()
             .map(|k| (*k).to_owned())
-            .chain(engine.intents().iter().map(|i| i.answer.clone()));
+            .chain(matcher.intents().iter().map(|i| i.answer.clone()));
         for key in required {
             if !catalog.has(&default, &key) {
                 problems.push(format!(
@@ -162,7 +162,7 @@ impl Knowledge {
         let missing = catalog.missing_translations(&default);
         let negotiator = Negotiator::new(locales, &catalog.locales());
         Ok(Knowledge {
-            engine,
+            matcher,
             catalog,
             negotiator,
             source: KnowledgeSource {

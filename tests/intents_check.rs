@@ -36,7 +36,7 @@ fn a_pattern_that_does_not_compile_names_file_and_rule() {
     let dir = copy_of_intents();
     edit(
         dir.path(),
-        "cancel.toml",
+        "lang/en.toml",
         "id = \"end-subscription\"\npattern = '''",
         "id = \"end-subscription\"\npattern = '''(unclosed",
     );
@@ -44,7 +44,7 @@ fn a_pattern_that_does_not_compile_names_file_and_rule() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert!(
-        err.contains("cancel.toml") && err.contains("cancel/en/end-subscription"),
+        err.contains("lang/en.toml") && err.contains("cancel/en/end-subscription"),
         "{err}"
     );
 }
@@ -54,14 +54,14 @@ fn a_disagreeing_example_names_file_rule_and_example() {
     let dir = copy_of_intents();
     edit(
         dir.path(),
-        "refund.toml",
+        "lang/en.toml",
         "examples = [\"refund please\"",
         "examples = [\"refund please\", \"bananas are yellow\"",
     );
     let out = check(dir.path());
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
-    assert!(err.contains("refund.toml: rule refund/en/refund-word: example \"bananas are yellow\" does not match"), "{err}");
+    assert!(err.contains("lang/en.toml: rule refund/en/refund-word: example \"bananas are yellow\" does not match"), "{err}");
 }
 
 #[test]
@@ -69,7 +69,7 @@ fn a_counter_example_that_fires_is_reported() {
     let dir = copy_of_intents();
     edit(
         dir.path(),
-        "close.toml",
+        "lang/en.toml",
         "counter_examples = [\"I made a payment",
         "counter_examples = [\"close my account\", \"I made a payment",
     );
@@ -93,9 +93,9 @@ fn a_too_large_pattern_is_rejected() {
     );
     edit(
         dir.path(),
-        "help.toml",
-        "pattern = '''^",
-        &format!("pattern = '''{huge}|^"),
+        "lang/en.toml",
+        "id = \"what-can-you-do\"\npattern = '''^",
+        &format!("id = \"what-can-you-do\"\npattern = '''{huge}|^"),
     );
     let out = check(dir.path());
     assert_eq!(out.status.code(), Some(1));
@@ -171,4 +171,47 @@ fn a_missing_directory_is_a_clear_error() {
     let out = check(std::path::Path::new("/nonexistent/rules"));
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr_of(&out).contains("cannot read /nonexistent/rules"));
+}
+
+#[test]
+fn language_file_mistakes_name_the_file_and_the_fix() {
+    let dir = copy_of_intents();
+    // A language file whose `lang` disagrees with its name, one naming an
+    // intent nobody defines, and rules written twice for one language.
+    std::fs::write(dir.path().join("lang/xx.toml"), "lang = \"de\"\n").expect("write");
+    std::fs::write(
+        dir.path().join("lang/da.toml"),
+        "lang = \"da\"\n[intent.cancle]\nexamples = []\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("lang/sv.toml"),
+        "lang = \"sv\"\n[intent.cancel]\nexamples = []\n",
+    )
+    .expect("write");
+    edit(
+        dir.path(),
+        "cancel.toml",
+        "priority = 10",
+        "priority = 10\n[lang.sv]\nexamples = []",
+    );
+    let out = check(dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains(
+            "lang/xx.toml: lang: lang = \"de\" must match the file name; name the file de.toml"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("lang/da.toml: [intent.cancle]: no intent file defines \"cancle\""),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "lang/sv.toml: [intent.cancel]: the sv rules of \"cancel\" are also written in"
+        ),
+        "{err}"
+    );
 }

@@ -36,12 +36,12 @@ async fn a_valid_edit_is_swapped_in_and_a_broken_one_is_refused() {
     assert_eq!(bot.handle(inbound("please axe my plan")).await.intent, None);
 
     // A new rule with its example: reload picks it up.
-    let path = dir.path().join("cancel.toml");
+    let path = dir.path().join("lang/en.toml");
     let text = std::fs::read_to_string(&path).expect("read");
-    let added = "\n[[lang.en.rule]]\nid = \"axe\"\npattern = '''\\baxe\\s+my\\s+plan\\b'''\nexamples = [\"axe my plan\"]\n";
+    let added = "\n[[intent.cancel.rule]]\nid = \"axe\"\npattern = '''\\baxe\\s+my\\s+plan\\b'''\nexamples = [\"axe my plan\"]\n";
     let with_rule = text.replace(
-        "[[lang.en.guard]]\nid = \"negated\"",
-        &format!("{added}\n[[lang.en.guard]]\nid = \"negated\""),
+        "[[intent.cancel.guard]]\nid = \"negated\"",
+        &format!("{added}\n[[intent.cancel.guard]]\nid = \"negated\""),
     );
     std::fs::write(&path, &with_rule).expect("write");
     let report = bot.reload().expect("valid edit reloads");

@@ -27,8 +27,18 @@ pub fn chrono_locale(tag: &str) -> ChronoLocale {
         language
     };
     if let Some(region) = id.region {
-        if let Ok(l) = ChronoLocale::try_from(format!("{language}_{region}").as_str()) {
-            return l;
+        // glibc names script variants with a modifier: sr_RS@latin.
+        let modifier = match id.script.as_ref().map(|s| s.as_str()) {
+            Some("Latn") => "@latin",
+            _ => "",
+        };
+        for name in [
+            format!("{language}_{region}{modifier}"),
+            format!("{language}_{region}"),
+        ] {
+            if let Ok(l) = ChronoLocale::try_from(name.as_str()) {
+                return l;
+            }
         }
     }
     let common_region = match language.as_str() {
@@ -154,6 +164,14 @@ mod tests {
         assert_eq!(
             format_date(date(2027, 2, 24), "%B %-d, %Y", "en-US"),
             "February 24, 2027"
+        );
+    }
+
+    #[test]
+    fn serbian_in_latin_script_gets_latin_month_names() {
+        assert_eq!(
+            format_date(date(2027, 2, 24), "%-d. %B %Y.", "sr-Latn-RS"),
+            "24. februar 2027."
         );
     }
 

@@ -10,11 +10,11 @@ pub fn run(source: &KnowledgeSource) -> ExitCode {
     let origin = &source.origin;
     match Knowledge::load(source) {
         Ok(k) => {
-            let intents = k.engine.intents().len();
+            let intents = k.matcher.intents().len();
             println!(
                 "ok: {origin}: {intents} intents, {} rules, {} guards, answers in {}",
-                k.engine.rule_count(),
-                k.engine.guard_count(),
+                k.matcher.rule_count(),
+                k.matcher.guard_count(),
                 k.catalog.locales().join(", ")
             );
             let default = k.negotiator.default_locale();

@@ -60,7 +60,7 @@ struct Row {
 pub fn run(knowledge: &Knowledge, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     let rows = read_rows(&args.file, knowledge)?;
     let intents: Vec<String> = knowledge
-        .engine
+        .matcher
         .intents()
         .iter()
         .filter(|i| i.kind == IntentKind::Request)
@@ -70,7 +70,7 @@ pub fn run(knowledge: &Knowledge, args: &EvalArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|r| {
             knowledge
-                .engine
+                .matcher
                 .classify(&r.text)
                 .top()
                 .map_or_else(|| "none".to_owned(), |c| c.intent.clone())
@@ -118,7 +118,7 @@ fn read_rows(path: &std::path::Path, knowledge: &Knowledge) -> anyhow::Result<Ve
     };
     let (ti, li, gi) = (column("text")?, column("label")?, column("lang")?);
     let mut known: Vec<&str> = knowledge
-        .engine
+        .matcher
         .intents()
         .iter()
         .map(|i| i.name.as_str())
@@ -240,7 +240,7 @@ fn throughput(knowledge: &Knowledge, rows: &[Row]) -> f64 {
     let mut count = 0usize;
     while start.elapsed() < Duration::from_millis(500) {
         for r in rows {
-            std::hint::black_box(knowledge.engine.classify(&r.text));
+            std::hint::black_box(knowledge.matcher.classify(&r.text));
         }
         count += rows.len();
     }

@@ -53,7 +53,7 @@ pub fn reply_json(reply: &Reply) -> serde_json::Value {
 /// `explain`: every rule that matched, guards, spans and the locale chain.
 pub fn explain(knowledge: &Knowledge, args: &AskArgs) -> anyhow::Result<ExitCode> {
     let text = args.text.join(" ");
-    let explanation = knowledge.engine.explain(&text);
+    let explanation = knowledge.matcher.explain(&text);
     let requested: Vec<String> = args.locale.locale.iter().cloned().collect();
     let chain =
         knowledge
@@ -95,7 +95,7 @@ pub fn classify(knowledge: &Knowledge, args: &ClassifyArgs) -> anyhow::Result<Ex
             continue;
         };
         let text = line.trim_end_matches(['\n', '\r']);
-        let c = knowledge.engine.classify(text);
+        let c = knowledge.matcher.classify(text);
         // Chains depend only on the hints unless the detector has to read
         // the text, so bulk runs negotiate each combination once.
         let needs_text = requested.is_empty() && c.langs.is_empty() && c.marker_langs.len() != 1;

@@ -8,13 +8,17 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::engine::{Engine, IntentInfo, PatternDef};
-use super::schema::{IntentFile, SlotFile};
+use super::matcher::{IntentInfo, Matcher, PatternDef};
+use super::schema::{IntentFile, LanguageFile, LanguageSection, SlotFile};
 use super::slots::SlotExtractor;
 use crate::source::SourceTree;
 
 /// Files in the root of a knowledge tree that are not intent files.
 pub const NON_INTENT_FILES: [&str; 3] = ["locales.toml", "markers.toml", "slots.toml"];
+
+/// Directory of language files: `lang/<language>.toml` holds every intent's
+/// rules in one language, so adding a language is one new file.
+pub const LANGUAGE_DIR: &str = "lang";
 
 /// One problem found while loading rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,153 +46,273 @@ impl std::fmt::Display for RuleError {
 #[error("{} problem(s) in the rules:\n{}", .0.len(), .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
 pub struct LoadError(pub Vec<RuleError>);
 
-/// Where each pattern came from, for error messages.
+/// One language section of one intent, wherever it was written: a
+/// `[lang.xx]` table of an intent file or an `[intent.name]` table of
+/// `lang/xx.toml`.
+struct Section<'a> {
+    file: String,
+    /// How the file names the section: `[lang.en]` or `[intent.cancel]`.
+    label: String,
+    intent: usize,
+    lang: String,
+    spec: &'a LanguageSection,
+}
+
+/// The examples of one section, checked against the finished matcher.
 struct Origin {
     file: String,
+    label: String,
     rule_examples: Vec<(String, Vec<String>, Vec<String>)>,
     guard_examples: Vec<(String, Vec<String>)>,
     intent_examples: Vec<(String, String, Vec<String>, Vec<String>)>,
 }
 
-/// Loads and validates every intent file and `slots.toml` in `tree`.
-pub fn load(tree: &SourceTree) -> Result<Engine, LoadError> {
+/// Loads and validates every intent file, every language file
+/// (`lang/*.toml`), `markers.toml` and `slots.toml` in `tree`.
+pub fn load(tree: &SourceTree) -> Result<Matcher, LoadError> {
     let mut errors = Vec::new();
     let slots = load_slots(tree, &mut errors);
 
-    let mut intents = Vec::new();
-    let mut rules = Vec::new();
-    let mut guards = Vec::new();
-    let mut origins: Vec<Origin> = Vec::new();
-    let mut file_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut intents: Vec<IntentInfo> = Vec::new();
+    let intent_files: Vec<(String, IntentFile)> = tree
+        .root_files(".toml")
+        .filter(|f| !NON_INTENT_FILES.contains(&f.path.as_str()))
+        .filter_map(|file| {
+            let display = tree.display_path(&file.path);
+            match toml::from_str::<IntentFile>(&file.text) {
+                Ok(parsed) => Some((display, parsed)),
+                Err(e) => {
+                    errors.push(file_error(&display, &e));
+                    None
+                }
+            }
+        })
+        .collect();
+    let language_files: Vec<(String, LanguageFile)> = tree
+        .under(LANGUAGE_DIR)
+        .filter_map(|file| {
+            let display = tree.display_path(&file.path);
+            if !file.path.ends_with(".toml") {
+                errors.push(RuleError {
+                    file: display,
+                    subject: String::new(),
+                    message: format!(
+                        "only <language>.toml files belong in {LANGUAGE_DIR}/; move or remove this file"
+                    ),
+                });
+                return None;
+            }
+            match toml::from_str::<LanguageFile>(&file.text) {
+                Ok(parsed) => Some((display, parsed)),
+                Err(e) => {
+                    errors.push(file_error(&display, &e));
+                    None
+                }
+            }
+        })
+        .collect();
 
-    for file in tree.root_files(".toml") {
-        if NON_INTENT_FILES.contains(&file.path.as_str()) {
-            continue;
-        }
-        let display = tree.display_path(&file.path);
-        let err = |subject: String, message: String| RuleError {
+    let mut sections: Vec<Section<'_>> = Vec::new();
+    for (display, parsed) in &intent_files {
+        let err = |subject: &str, message: String| RuleError {
             file: display.clone(),
-            subject,
+            subject: subject.to_owned(),
             message,
         };
-        let parsed: IntentFile = match toml::from_str(&file.text) {
-            Ok(p) => p,
-            Err(e) => {
-                errors.push(err(String::new(), e.to_string().trim_end().to_owned()));
-                continue;
-            }
-        };
         if let Err(message) = check_name(&parsed.intent) {
-            errors.push(err("intent".into(), message));
+            errors.push(err("intent", message));
             continue;
         }
-        if intents.iter().any(|i: &IntentInfo| i.name == parsed.intent) {
+        if intents.iter().any(|i| i.name == parsed.intent) {
             errors.push(err(
-                "intent".into(),
+                "intent",
                 format!("intent {:?} is defined in another file too", parsed.intent),
             ));
             continue;
         }
-        let intent_index = intents.len();
-        let mut origin = Origin {
+        for (lang, spec) in &parsed.lang {
+            match check_lang(lang) {
+                Ok(()) => sections.push(Section {
+                    file: display.clone(),
+                    label: format!("[lang.{lang}]"),
+                    intent: intents.len(),
+                    lang: lang.clone(),
+                    spec,
+                }),
+                Err(message) => errors.push(err(&format!("[lang.{lang}]"), message)),
+            }
+        }
+        intents.push(IntentInfo {
+            name: parsed.intent.clone(),
+            kind: parsed.kind,
+            description: parsed.description.clone(),
+            answer: parsed.answer.clone(),
+            article: parsed.article.clone(),
+            priority: parsed.priority,
+        });
+    }
+
+    let mut markers: Vec<PatternDef> = Vec::new();
+    let mut file_of: BTreeMap<String, String> = BTreeMap::new();
+    for (display, parsed) in &language_files {
+        let err = |subject: &str, message: String| RuleError {
             file: display.clone(),
+            subject: subject.to_owned(),
+            message,
+        };
+        let lang = &parsed.lang;
+        if let Err(message) = check_lang(lang) {
+            errors.push(err("lang", message));
+            continue;
+        }
+        let expected = format!("{lang}.toml");
+        if !display.ends_with(&format!("/{expected}")) && display != &expected {
+            errors.push(err(
+                "lang",
+                format!("lang = {lang:?} must match the file name; name the file {expected}"),
+            ));
+            continue;
+        }
+        if let Some(pattern) = &parsed.marker {
+            let id = format!("markers/{lang}");
+            file_of.insert(id.clone(), display.clone());
+            markers.push(PatternDef {
+                id,
+                intent: 0,
+                lang: lang.clone(),
+                pattern: pattern.clone(),
+                weight: 0.0,
+                guards: Vec::new(),
+            });
+        }
+        for (name, spec) in &parsed.intent {
+            let Some(intent) = intents.iter().position(|i| &i.name == name) else {
+                errors.push(err(
+                    &format!("[intent.{name}]"),
+                    format!("no intent file defines {name:?}; create {name}.toml next to {LANGUAGE_DIR}/ or fix the name"),
+                ));
+                continue;
+            };
+            if let Some(other) = sections
+                .iter()
+                .find(|s| s.intent == intent && &s.lang == lang)
+            {
+                errors.push(err(
+                    &format!("[intent.{name}]"),
+                    format!(
+                        "the {lang} rules of {name:?} are also written in {}; keep them in one place",
+                        other.file
+                    ),
+                ));
+                continue;
+            }
+            sections.push(Section {
+                file: display.clone(),
+                label: format!("[intent.{name}]"),
+                intent,
+                lang: lang.clone(),
+                spec,
+            });
+        }
+    }
+
+    let mut rules = Vec::new();
+    let mut guards = Vec::new();
+    let mut origins: Vec<Origin> = Vec::new();
+    for section in &sections {
+        let lang = &section.lang;
+        let intent_name = &intents[section.intent].name;
+        let err = |subject: String, message: String| RuleError {
+            file: section.file.clone(),
+            subject,
+            message,
+        };
+        let mut origin = Origin {
+            file: section.file.clone(),
+            label: section.label.clone(),
             rule_examples: Vec::new(),
             guard_examples: Vec::new(),
             intent_examples: Vec::new(),
         };
-        for (lang, section) in &parsed.lang {
-            if let Err(message) = check_lang(lang) {
-                errors.push(err(format!("[lang.{lang}]"), message));
-                continue;
-            }
-            let mut seen = HashSet::new();
-            let mut rule_indices = BTreeMap::new();
-            for rule in &section.rule {
-                let id = format!("{}/{lang}/{}", parsed.intent, rule.id);
-                if let Err(message) = check_name(&rule.id) {
-                    errors.push(err(format!("rule {id}"), message));
-                } else if !seen.insert(rule.id.clone()) {
-                    errors.push(err(format!("rule {id}"), "duplicate rule id".into()));
-                } else if !(rule.weight > 0.0 && rule.weight <= 1.0) {
-                    errors.push(err(
-                        format!("rule {id}"),
-                        format!("weight {} is outside (0, 1]", rule.weight),
-                    ));
-                }
-                rule_indices.insert(rule.id.clone(), rules.len());
-                file_of.insert(id.clone(), display.clone());
-                origin.rule_examples.push((
-                    id.clone(),
-                    rule.examples.clone(),
-                    rule.counter_examples.clone(),
+        let mut seen = HashSet::new();
+        let mut rule_indices = BTreeMap::new();
+        for rule in &section.spec.rule {
+            let id = format!("{intent_name}/{lang}/{}", rule.id);
+            if let Err(message) = check_name(&rule.id) {
+                errors.push(err(format!("rule {id}"), message));
+            } else if !seen.insert(rule.id.clone()) {
+                errors.push(err(format!("rule {id}"), "duplicate rule id".into()));
+            } else if !(rule.weight > 0.0 && rule.weight <= 1.0) {
+                errors.push(err(
+                    format!("rule {id}"),
+                    format!("weight {} is outside (0, 1]", rule.weight),
                 ));
-                rules.push(PatternDef {
-                    id,
-                    intent: intent_index,
-                    lang: lang.clone(),
-                    pattern: rule.pattern.clone(),
-                    weight: rule.weight,
-                    guards: Vec::new(),
-                });
             }
-            for guard in &section.guard {
-                let id = format!("{}/{lang}/{}", parsed.intent, guard.id);
-                if let Err(message) = check_name(&guard.id) {
-                    errors.push(err(format!("guard {id}"), message));
-                } else if !seen.insert(guard.id.clone()) {
-                    errors.push(err(format!("guard {id}"), "duplicate id".into()));
-                }
-                let guard_index = guards.len();
-                let targets: Vec<usize> = if guard.applies_to.is_empty() {
-                    rule_indices.values().copied().collect()
-                } else {
-                    guard
-                        .applies_to
-                        .iter()
-                        .filter_map(|name| {
-                            let found = rule_indices.get(name).copied();
-                            if found.is_none() {
-                                errors.push(err(
-                                    format!("guard {id}"),
-                                    format!("applies_to names {name:?}, which is not a rule of [lang.{lang}]"),
-                                ));
-                            }
-                            found
-                        })
-                        .collect()
-                };
-                for t in targets {
-                    rules[t].guards.push(guard_index);
-                }
-                file_of.insert(id.clone(), display.clone());
-                origin
-                    .guard_examples
-                    .push((id.clone(), guard.examples.clone()));
-                guards.push(PatternDef {
-                    id,
-                    intent: intent_index,
-                    lang: lang.clone(),
-                    pattern: guard.pattern.clone(),
-                    weight: 0.0,
-                    guards: Vec::new(),
-                });
-            }
-            origin.intent_examples.push((
-                parsed.intent.clone(),
-                lang.clone(),
-                section.examples.clone(),
-                section.counter_examples.clone(),
+            rule_indices.insert(rule.id.clone(), rules.len());
+            file_of.insert(id.clone(), section.file.clone());
+            origin.rule_examples.push((
+                id.clone(),
+                rule.examples.clone(),
+                rule.counter_examples.clone(),
             ));
+            rules.push(PatternDef {
+                id,
+                intent: section.intent,
+                lang: lang.clone(),
+                pattern: rule.pattern.clone(),
+                weight: rule.weight,
+                guards: Vec::new(),
+            });
         }
+        for guard in &section.spec.guard {
+            let id = format!("{intent_name}/{lang}/{}", guard.id);
+            if let Err(message) = check_name(&guard.id) {
+                errors.push(err(format!("guard {id}"), message));
+            } else if !seen.insert(guard.id.clone()) {
+                errors.push(err(format!("guard {id}"), "duplicate id".into()));
+            }
+            let guard_index = guards.len();
+            let targets: Vec<usize> = if guard.applies_to.is_empty() {
+                rule_indices.values().copied().collect()
+            } else {
+                guard
+                    .applies_to
+                    .iter()
+                    .filter_map(|name| {
+                        let found = rule_indices.get(name).copied();
+                        if found.is_none() {
+                            errors.push(err(
+                                format!("guard {id}"),
+                                format!("applies_to names {name:?}, which is not a {lang} rule of {intent_name:?}"),
+                            ));
+                        }
+                        found
+                    })
+                    .collect()
+            };
+            for t in targets {
+                rules[t].guards.push(guard_index);
+            }
+            file_of.insert(id.clone(), section.file.clone());
+            origin
+                .guard_examples
+                .push((id.clone(), guard.examples.clone()));
+            guards.push(PatternDef {
+                id,
+                intent: section.intent,
+                lang: lang.clone(),
+                pattern: guard.pattern.clone(),
+                weight: 0.0,
+                guards: Vec::new(),
+            });
+        }
+        origin.intent_examples.push((
+            intent_name.clone(),
+            lang.clone(),
+            section.spec.examples.clone(),
+            section.spec.counter_examples.clone(),
+        ));
         origins.push(origin);
-        intents.push(IntentInfo {
-            name: parsed.intent,
-            kind: parsed.kind,
-            description: parsed.description,
-            answer: parsed.answer,
-            article: parsed.article,
-            priority: parsed.priority,
-        });
     }
     if intents.is_empty() && errors.is_empty() {
         errors.push(RuleError {
@@ -203,14 +327,25 @@ pub fn load(tree: &SourceTree) -> Result<Engine, LoadError> {
     if !errors.is_empty() {
         return Err(LoadError(errors));
     }
-    let markers = load_markers(tree, &mut errors);
+    for m in load_markers(tree, &mut errors) {
+        if markers.iter().any(|k| k.lang == m.lang) {
+            errors.push(RuleError {
+                file: tree.display_path("markers.toml"),
+                subject: format!("[lang.{}]", m.lang),
+                message: format!(
+                    "the {} marker is also in {LANGUAGE_DIR}/{}.toml; keep one",
+                    m.lang, m.lang
+                ),
+            });
+            continue;
+        }
+        file_of.insert(m.id.clone(), tree.display_path("markers.toml"));
+        markers.push(m);
+    }
     if !errors.is_empty() {
         return Err(LoadError(errors));
     }
-    for m in &markers {
-        file_of.insert(m.id.clone(), tree.display_path("markers.toml"));
-    }
-    let engine = Engine::build_with_markers(intents, rules, guards, markers, slots).map_err(
+    let matcher = Matcher::build_with_markers(intents, rules, guards, markers, slots).map_err(
         |compile_errors| {
             LoadError(
                 compile_errors
@@ -224,11 +359,19 @@ pub fn load(tree: &SourceTree) -> Result<Engine, LoadError> {
             )
         },
     )?;
-    check_examples(&engine, &origins, &mut errors);
+    check_examples(&matcher, &origins, &mut errors);
     if errors.is_empty() {
-        Ok(engine)
+        Ok(matcher)
     } else {
         Err(LoadError(errors))
+    }
+}
+
+fn file_error(display: &str, e: &toml::de::Error) -> RuleError {
+    RuleError {
+        file: display.to_owned(),
+        subject: String::new(),
+        message: e.to_string().trim_end().to_owned(),
     }
 }
 
@@ -312,7 +455,7 @@ fn load_slots(tree: &SourceTree, errors: &mut Vec<RuleError>) -> Option<SlotExtr
     }
 }
 
-fn check_examples(engine: &Engine, origins: &[Origin], errors: &mut Vec<RuleError>) {
+fn check_examples(engine: &Matcher, origins: &[Origin], errors: &mut Vec<RuleError>) {
     for origin in origins {
         let err = |subject: &str, message: String| RuleError {
             file: origin.file.clone(),
@@ -345,8 +488,8 @@ fn check_examples(engine: &Engine, origins: &[Origin], errors: &mut Vec<RuleErro
                 }
             }
         }
-        for (intent, lang, examples, counter) in &origin.intent_examples {
-            let subject = format!("[lang.{lang}] examples");
+        for (intent, _lang, examples, counter) in &origin.intent_examples {
+            let subject = format!("{} examples", origin.label);
             for example in examples {
                 let c = engine.classify(example);
                 let found = c
@@ -382,7 +525,7 @@ fn check_examples(engine: &Engine, origins: &[Origin], errors: &mut Vec<RuleErro
     }
 }
 
-fn why_not(engine: &Engine, rule_id: &str, example: &str) -> String {
+fn why_not(engine: &Matcher, rule_id: &str, example: &str) -> String {
     let explanation = engine.explain(example);
     match explanation.hits.iter().find(|h| h.rule == rule_id) {
         Some(hit) if !hit.vetoed_by.is_empty() => format!(
@@ -414,12 +557,26 @@ fn check_name(name: &str) -> Result<(), String> {
 }
 
 fn check_lang(lang: &str) -> Result<(), String> {
-    let ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase());
-    if ok {
+    let (language, variant) = match lang.split_once('-') {
+        Some((l, v)) => (l, Some(v)),
+        None => (lang, None),
+    };
+    let language_ok =
+        (2..=3).contains(&language.len()) && language.bytes().all(|b| b.is_ascii_lowercase());
+    // A script (`zh-Hant`) or region (`pt-PT`) subtag names a variant whose
+    // marker words refine the reply locale of its base language's rules.
+    let variant_ok = variant.is_none_or(|v| {
+        let script = v.len() == 4
+            && v.as_bytes()[0].is_ascii_uppercase()
+            && v.bytes().skip(1).all(|b| b.is_ascii_lowercase());
+        let region = v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase());
+        script || region
+    });
+    if language_ok && variant_ok {
         Ok(())
     } else {
         Err(format!(
-            "{lang:?} is not a language code: use a 2- or 3-letter lowercase ISO 639 code such as \"en\" or \"nb\""
+            "{lang:?} is not a language code: use a 2- or 3-letter lowercase ISO 639 code such as \"en\" or \"nb\", optionally with a script or region such as \"zh-Hant\" or \"pt-PT\""
         ))
     }
 }

@@ -3,18 +3,19 @@
 //!
 //! Data flow: [`load`] parses `intents/*.toml` ([`schema`]), compiles every
 //! rule and guard pattern with [`ascii_safe`] into one multi-pattern lazy DFA
-//! ([`engine::Engine`]) and then runs each file's examples against the
+//! ([`matcher::Matcher`]) and then runs each file's examples against the
 //! finished engine; any failure is reported with file, rule and example.
-//! [`engine::Engine::classify`] normalises a message once ([`normalize`]),
+//! [`matcher::Matcher::classify`] normalises a message once ([`normalize`]),
 //! makes one pass over all patterns, applies guards and ranks intents.
 //!
 //! Invariant: this module knows nothing about chat platforms, HTTP or
 //! storage; it maps text to [`Classification`] and nothing else.
 
 pub mod ascii_safe;
-pub mod engine;
 pub mod load;
+pub mod matcher;
 pub mod normalize;
+pub mod pattern;
 pub mod schema;
 pub mod slots;
 
@@ -22,8 +23,8 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-pub use engine::Engine;
 pub use load::{load, LoadError, RuleError};
+pub use matcher::Matcher;
 pub use schema::IntentKind;
 pub use slots::Slots;
 

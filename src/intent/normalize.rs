@@ -22,6 +22,19 @@
 //!    are mapped to an ASCII look-alike (quotes, dashes) or to a space.
 //!    Format characters (zero-width space, joiners, BOM, soft hyphen) are
 //!    removed, so "c\u{200b}ancel" cannot dodge a rule.
+//!
+//! # Spellings that mean the same word
+//!
+//! After case folding, [`fold_script`] maps characters that readers of a
+//! script treat as the same letter, so one rule covers how people type:
+//! Arabic alef, yeh, teh marbuta and hamza carriers, Persian keyboard letters
+//! and Arabic-Indic digits, without tatweel or short-vowel marks; Hebrew
+//! without points; Greek without tonos or dialytika (capitals are usually
+//! typed without them); Russian ё as е; Turkish dotless ı and dotted İ as
+//! i. German ß is already "ss" and Greek final ς already σ by case folding,
+//! and full-width forms are folded by NFKC. Rule patterns go through the same
+//! folds ([`normalize_pattern_char`]), so a rule may be written with either
+//! spelling.
 
 use caseless::Caseless;
 use unicode_general_category::{get_general_category, GeneralCategory};
@@ -115,8 +128,8 @@ pub fn normalize(input: &str) -> Normalized {
 /// patterns so a pattern written with "’" or a full-width letter still fits.
 pub fn normalize_pattern_char(c: char) -> String {
     let mut s = String::new();
-    let nfkc: String = std::iter::once(c).nfkc().collect();
-    for c in nfkc.chars().default_case_fold() {
+    let nfkc: String = std::iter::once(pre_fold(c)).nfkc().collect();
+    for c in nfkc.chars().default_case_fold().filter_map(fold_script) {
         match classify(c) {
             Class::Ascii(b) => s.push(b as char),
             Class::Word => s.push(c),
@@ -160,6 +173,60 @@ pub fn unescape(text: &str) -> String {
         i += 1;
     }
     out
+}
+
+/// Maps a character before case folding where Unicode's default folding
+/// would split it: Turkish İ folds to "i" plus a combining dot, which would
+/// no longer match a rule written with "i".
+fn pre_fold(c: char) -> char {
+    match c {
+        '\u{0130}' | '\u{0131}' => 'i',
+        other => other,
+    }
+}
+
+/// Folds a case-folded character to the spelling rules are matched on (see
+/// the module docs); `None` drops it (vowel marks, tatweel, points).
+pub fn fold_script(c: char) -> Option<char> {
+    let folded = match c {
+        // Arabic: hamza carriers and alef forms, alef maqsura, teh marbuta,
+        // Persian keyboard kaf and yeh; Arabic-Indic and Persian digits.
+        '\u{0622}' | '\u{0623}' | '\u{0625}' | '\u{0671}' => '\u{0627}',
+        '\u{0649}' | '\u{0626}' | '\u{06CC}' => '\u{064A}',
+        '\u{0624}' => '\u{0648}',
+        '\u{0629}' => '\u{0647}',
+        '\u{06A9}' => '\u{0643}',
+        '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        // Arabic tatweel, short vowels, shadda, sukun, superscript alef.
+        '\u{0640}' | '\u{064B}'..='\u{065F}' | '\u{0670}' => return None,
+        // Hebrew points and cantillation marks (not maqaf, paseq or sof pasuq,
+        // which are punctuation).
+        '\u{0591}'..='\u{05BD}'
+        | '\u{05BF}'
+        | '\u{05C1}'
+        | '\u{05C2}'
+        | '\u{05C4}'
+        | '\u{05C5}'
+        | '\u{05C7}' => return None,
+        // Greek vowels with tonos or dialytika.
+        '\u{03AC}' => '\u{03B1}',
+        '\u{03AD}' => '\u{03B5}',
+        '\u{03AE}' => '\u{03B7}',
+        '\u{03AF}' | '\u{03CA}' | '\u{0390}' => '\u{03B9}',
+        '\u{03CC}' => '\u{03BF}',
+        '\u{03CD}' | '\u{03CB}' | '\u{03B0}' => '\u{03C5}',
+        '\u{03CE}' => '\u{03C9}',
+        '\u{03C2}' => '\u{03C3}',
+        // Russian ё is commonly typed as е.
+        '\u{0451}' => '\u{0435}',
+        // Turkish dotless i; the combining dot that full case folding of İ
+        // leaves behind.
+        '\u{0131}' => 'i',
+        '\u{0307}' => return None,
+        other => other,
+    };
+    Some(folded)
 }
 
 /// What a (case-folded, NFKC) character becomes in the normalised text.
@@ -229,7 +296,10 @@ impl Encoder {
             self.push_ascii(ascii_byte(c as u8), offset);
             return;
         }
-        for f in std::iter::once(c).default_case_fold() {
+        for f in std::iter::once(pre_fold(c))
+            .default_case_fold()
+            .filter_map(fold_script)
+        {
             match classify(f) {
                 Class::Ascii(b) => self.push_ascii(b, offset),
                 Class::Word => {
@@ -365,8 +435,62 @@ mod tests {
     }
 
     #[test]
+    fn arabic_spelling_variants_fold_together() {
+        // Hamza on alef, alef maqsura, teh marbuta, tatweel and short vowels.
+        assert_eq!(norm("إلغاء"), norm("الغاء"));
+        assert_eq!(norm("أريد استرداد"), "اريد استرداد");
+        assert_eq!(norm("فاتورة"), norm("فاتوره"));
+        assert_eq!(norm("على"), norm("علي"));
+        assert_eq!(norm("الـــغاء"), norm("الغاء"));
+        assert_eq!(norm("اِسْتِرْدَاد"), norm("استرداد"));
+        // Persian keyboard letters and Arabic-Indic digits.
+        assert_eq!(norm("ی"), norm("ي"));
+        assert_eq!(norm("SUB-١٢"), "sub-12");
+        // Bidi marks RTL clients insert never split a word.
+        assert_eq!(norm("ال\u{200f}غاء\u{200e}"), norm("الغاء"));
+    }
+
+    #[test]
+    fn turkish_dotted_and_dotless_i_fold_to_i() {
+        assert_eq!(norm("İPTAL"), "iptal");
+        assert_eq!(norm("ABONELİĞİMİ"), norm("aboneliğimi"));
+        assert_eq!(norm("hesabımı"), "hesabimi");
+        assert_eq!(normalize_pattern_char('ı'), "i");
+        assert_eq!(normalize_pattern_char('İ'), "i");
+    }
+
+    #[test]
+    fn greek_accents_and_final_sigma_fold() {
+        assert_eq!(norm("ΑΚΥΡΩΣΗ ΣΥΝΔΡΟΜΗΣ"), norm("ακύρωση συνδρομής"));
+        assert_eq!(norm("λογαριασμός"), "λογαριασμοσ");
+    }
+
+    #[test]
+    fn hebrew_points_and_cyrillic_yo_fold() {
+        // Points go; plene spelling (with yod or vav) stays a rule matter.
+        assert_eq!(norm("בִּטּוּל"), "בטול");
+        assert_eq!(norm("ещё"), "еще");
+    }
+
+    #[test]
+    fn folding_twice_changes_nothing() {
+        for s in [
+            "إلغاء الاشتراك",
+            "İptal",
+            "ΑΚΥΡΩΣΗ",
+            "Schließen",
+            "ｃａｎｃｅｌ",
+            "ёлка",
+            "解約したい",
+        ] {
+            let once = norm(s);
+            assert_eq!(norm(&once), once, "{s}");
+        }
+    }
+
+    #[test]
     fn unescape_round_trips() {
-        for s in ["få", "日本語のテキスト", "ملاحظة", "ПРИМЕЧАНИЕ", "plain"]
+        for s in ["få", "日本語のテキスト", "ملاحظ", "ПРИМЕЧАНИЕ", "plain"]
         {
             let n = normalize(s);
             assert_eq!(n.unescaped(), caseless::default_case_fold_str(s));

@@ -34,6 +34,23 @@ pub struct IntentFile {
     pub lang: BTreeMap<String, LanguageSection>,
 }
 
+/// One language file, `intents/lang/<lang>.toml`: the rules, guards and
+/// examples of every intent in one language, and the language's marker.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageFile {
+    /// Language code (`de`, `pt`, `zh-Hant`); must match the file name.
+    pub lang: String,
+    /// Pattern of common function words that say a message is in this
+    /// language. It runs in the same pass as the rules and picks the reply
+    /// language when no rule fired; keep it to words other languages lack.
+    #[serde(default)]
+    pub marker: Option<String>,
+    /// Sections per intent: `[intent.cancel]`, `[[intent.cancel.rule]]`, …
+    #[serde(default)]
+    pub intent: BTreeMap<String, LanguageSection>,
+}
+
 /// Whether an intent is something the user asks the bot to handle.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

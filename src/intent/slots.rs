@@ -7,8 +7,8 @@
 use regex_automata::meta::Regex;
 use serde::Serialize;
 
-use super::engine::compile_single;
 use super::normalize::Normalized;
+use super::pattern::compile_single;
 use super::schema::SlotFile;
 
 /// Values extracted from one message.

@@ -116,16 +116,31 @@ impl Negotiator {
         if !requested.is_empty() {
             return self.chain_for(&requested, LocaleSource::Requested);
         }
+        // A variant's marker (`zh-Hant`, `pt-PT`) refines the rules' base
+        // language: the same rules serve both, the words tell which.
+        let refine = |lang: &String| -> String {
+            marker_langs
+                .iter()
+                .find(|m| is_variant_of(m, lang))
+                .unwrap_or(lang)
+                .clone()
+        };
         let from_rules: Vec<LanguageIdentifier> = rule_langs
             .iter()
-            .filter_map(|l| self.config.languages.get(l))
+            .map(refine)
+            .filter_map(|l| self.config.languages.get(&l))
             .filter_map(|t| parse_tag(t))
             .collect();
         if !from_rules.is_empty() {
             return self.chain_for(&from_rules, LocaleSource::RuleLanguage);
         }
-        if let [only] = marker_langs {
-            if let Some(tag) = self.config.languages.get(only).and_then(|t| parse_tag(t)) {
+        // A base language whose variant's marker also occurs is that variant.
+        let markers: Vec<&String> = marker_langs
+            .iter()
+            .filter(|m| !marker_langs.iter().any(|v| is_variant_of(v, m)))
+            .collect();
+        if let [only] = markers.as_slice() {
+            if let Some(tag) = self.config.languages.get(*only).and_then(|t| parse_tag(t)) {
                 return self.chain_for(&[tag], LocaleSource::Detected);
             }
         }
@@ -186,6 +201,13 @@ impl Negotiator {
     }
 }
 
+/// True when `variant` is `base` plus a subtag: `zh-Hant` of `zh`.
+fn is_variant_of(variant: &str, base: &str) -> bool {
+    variant
+        .strip_prefix(base)
+        .is_some_and(|rest| rest.starts_with('-'))
+}
+
 /// Parses a language tag leniently: `nb_no`, `NB-no` and `nb-NO` are the
 /// same tag. Unparseable tags yield `None` and are skipped by negotiation.
 pub fn parse_tag(tag: &str) -> Option<LanguageIdentifier> {
@@ -211,13 +233,23 @@ nn = ["nn-NO", "nb-NO"]
 [languages]
 en = "en-US"
 nb = "nb-NO"
+zh = "zh-CN"
+"zh-Hant" = "zh-TW"
 [detect]
 eng = "en-US"
 nob = "nb-NO"
 "#,
         )
         .expect("config parses");
-        Negotiator::new(config, &["en-US".into(), "nb-NO".into()])
+        Negotiator::new(
+            config,
+            &[
+                "en-US".into(),
+                "nb-NO".into(),
+                "zh-CN".into(),
+                "zh-TW".into(),
+            ],
+        )
     }
 
     fn chain(requested: &str) -> Vec<String> {
@@ -265,6 +297,22 @@ nob = "nb-NO"
         let c = n.negotiate(&[], &["nb".into()], "cancel");
         assert_eq!(c.chain, ["nb-NO", "en-US"]);
         assert_eq!(c.source, LocaleSource::RuleLanguage);
+    }
+
+    #[test]
+    fn a_variant_marker_refines_the_rule_language() {
+        let n = negotiator();
+        let traditional =
+            n.negotiate_with_markers(&[], &["zh".into()], &["zh".into(), "zh-Hant".into()], "");
+        // Simplified before English: a reader of one script reads the other
+        // far better than English.
+        assert_eq!(traditional.chain, ["zh-TW", "zh-CN", "en-US"]);
+        assert_eq!(traditional.source, LocaleSource::RuleLanguage);
+        let simplified = n.negotiate_with_markers(&[], &["zh".into()], &["zh".into()], "");
+        assert_eq!(simplified.chain, ["zh-CN", "zh-TW", "en-US"]);
+        // Markers alone: the variant wins over its base.
+        let markers_only = n.negotiate_with_markers(&[], &[], &["zh".into(), "zh-Hant".into()], "");
+        assert_eq!(markers_only.chain, ["zh-TW", "zh-CN", "en-US"]);
     }
 
     #[test]

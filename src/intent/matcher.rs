@@ -1,7 +1,7 @@
 //! The compiled rule set: one multi-pattern lazy DFA over every rule and
 //! guard, plus one single-pattern regex each for spans.
 //!
-//! Hot path ([`Engine::classify`]): normalise once, one overlapping scan of
+//! Hot path ([`Matcher::classify`]): normalise once, one overlapping scan of
 //! the combined automaton, then only bit tests on the resulting pattern set.
 //! Spans are computed only when ranking needs a tie-break or when explaining.
 
@@ -9,16 +9,13 @@ use regex_automata::meta::{self, Regex};
 use regex_automata::{Input, MatchKind, PatternID, PatternSet};
 
 use super::normalize::{normalize, Normalized};
+use super::pattern::compile_single;
 use super::schema::IntentKind;
 use super::slots::SlotExtractor;
-use super::{ascii_safe, Candidate, Classification, Explanation, GuardHit, RuleHit};
-
-/// Compiled-size limit of one pattern. A pattern over it is reported as too
-/// large when the rules are loaded.
-pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+use super::{Candidate, Classification, Explanation, GuardHit, RuleHit};
 
 /// Compiled-size limit of the combined automaton of all rules and guards.
-/// Each pattern is already bounded by [`PATTERN_SIZE_LIMIT`]; this only
+/// Each pattern is already bounded by [`PATTERN_SIZE_LIMIT`](super::pattern::PATTERN_SIZE_LIMIT); this only
 /// stops a rule set of thousands of patterns from exhausting memory.
 pub const SET_SIZE_LIMIT: usize = 512 << 20;
 
@@ -72,7 +69,7 @@ pub struct CompileError {
 
 /// The compiled rule set. Immutable; swapped as a whole on reload.
 #[derive(Debug)]
-pub struct Engine {
+pub struct Matcher {
     set: Regex,
     singles: Vec<Regex>,
     rules: Vec<PatternDef>,
@@ -82,14 +79,14 @@ pub struct Engine {
     slots: SlotExtractor,
 }
 
-impl Engine {
+impl Matcher {
     /// Compiles rules and guards. Every failing pattern is reported.
     pub fn build(
         intents: Vec<IntentInfo>,
         rules: Vec<PatternDef>,
         guards: Vec<PatternDef>,
         slots: SlotExtractor,
-    ) -> Result<Engine, Vec<CompileError>> {
+    ) -> Result<Matcher, Vec<CompileError>> {
         Self::build_with_markers(intents, rules, guards, Vec::new(), slots)
     }
 
@@ -101,7 +98,7 @@ impl Engine {
         guards: Vec<PatternDef>,
         markers: Vec<PatternDef>,
         slots: SlotExtractor,
-    ) -> Result<Engine, Vec<CompileError>> {
+    ) -> Result<Matcher, Vec<CompileError>> {
         let mut hirs = Vec::with_capacity(rules.len() + guards.len());
         let mut singles = Vec::with_capacity(rules.len() + guards.len());
         let mut errors = Vec::new();
@@ -137,7 +134,7 @@ impl Engine {
                     message: format!("the combined rule set does not compile: {e}"),
                 }]
             })?;
-        Ok(Engine {
+        Ok(Matcher {
             set,
             singles,
             rules,
@@ -356,20 +353,6 @@ impl Engine {
             None => (0..0, String::new()),
         }
     }
-}
-
-/// Compiles one pattern to its ASCII-safe HIR and a single-pattern regex,
-/// enforcing the size limit.
-pub fn compile_single(pattern: &str) -> Result<(regex_syntax::hir::Hir, Regex), String> {
-    let hir = ascii_safe::compile(pattern).map_err(|e| e.to_string())?;
-    let single = Regex::builder()
-        .configure(meta::Config::new().nfa_size_limit(Some(PATTERN_SIZE_LIMIT)))
-        .build_from_hir(&hir)
-        .map_err(|e| match e.size_limit() {
-            Some(limit) => format!("pattern is too large (compiled size over {limit} bytes)"),
-            None => format!("pattern does not compile: {e}"),
-        })?;
-    Ok((hir, single))
 }
 
 /// Pattern ids are indices into `rules` followed by `guards`; their number
