@@ -173,6 +173,14 @@ pub fn load(tree: &SourceTree) -> Result<Matcher, LoadError> {
             ));
             continue;
         }
+        for word in &parsed.typo_tolerant_words {
+            if word.chars().count() < 5 || !word.chars().all(char::is_alphabetic) {
+                errors.push(err(
+                    "typo_tolerant_words",
+                    format!("{word:?} must be one word of at least five letters"),
+                ));
+            }
+        }
         if let Some(pattern) = &parsed.marker {
             let id = format!("markers/{lang}");
             file_of.insert(id.clone(), display.clone());

@@ -46,6 +46,13 @@ pub struct LanguageFile {
     /// language when no rule fired; keep it to words other languages lack.
     #[serde(default)]
     pub marker: Option<String>,
+    /// Words still understood with one typo (a letter wrong, missing, extra
+    /// or two swapped): the distinctive keywords of this language's rules,
+    /// such as "cancel", "subscription", "refund". At least five letters
+    /// each; a message no rule matched is tried again with such a near miss
+    /// corrected, and the guards still apply.
+    #[serde(default)]
+    pub typo_tolerant_words: Vec<String>,
     /// Sections per intent: `[intent.cancel]`, `[[intent.cancel.rule]]`, …
     #[serde(default)]
     pub intent: BTreeMap<String, LanguageSection>,
