@@ -13,6 +13,18 @@ use crate::locale::LocaleChain;
 pub fn explain_markdown(explanation: &Explanation, chain: &LocaleChain) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Normalised text: `{}`", explanation.normalized);
+    let corrections = &explanation.classification.corrections;
+    if !corrections.is_empty() {
+        let read: Vec<String> = corrections
+            .iter()
+            .map(|c| format!("\"{}\" as \"{}\"", c.from, c.to))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Read with typos corrected: {} (spans below are in the corrected text).",
+            read.join(", ")
+        );
+    }
     if explanation.hits.is_empty() {
         out.push_str("No rule matched.\n");
     }

@@ -8,9 +8,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::matcher::{IntentInfo, Matcher, PatternDef};
+use super::matcher::{IntentInfo, Matcher, MatcherSpec, PatternDef};
 use super::schema::{IntentFile, LanguageFile, LanguageSection, SlotFile};
 use super::slots::SlotExtractor;
+use super::typo::{self, TypoWord};
 use crate::source::SourceTree;
 
 /// Files in the root of a knowledge tree that are not intent files.
@@ -153,6 +154,7 @@ pub fn load(tree: &SourceTree) -> Result<Matcher, LoadError> {
     }
 
     let mut markers: Vec<PatternDef> = Vec::new();
+    let mut typo_words: Vec<TypoWord> = Vec::new();
     let mut file_of: BTreeMap<String, String> = BTreeMap::new();
     for (display, parsed) in &language_files {
         let err = |subject: &str, message: String| RuleError {
@@ -174,11 +176,12 @@ pub fn load(tree: &SourceTree) -> Result<Matcher, LoadError> {
             continue;
         }
         for word in &parsed.typo_tolerant_words {
-            if word.chars().count() < 5 || !word.chars().all(char::is_alphabetic) {
-                errors.push(err(
-                    "typo_tolerant_words",
-                    format!("{word:?} must be one word of at least five letters"),
-                ));
+            match typo::check_word(word) {
+                Ok(()) => typo_words.push(TypoWord {
+                    lang: lang.clone(),
+                    word: word.clone(),
+                }),
+                Err(message) => errors.push(err("typo_tolerant_words", message)),
             }
         }
         if let Some(pattern) = &parsed.marker {
@@ -353,20 +356,32 @@ pub fn load(tree: &SourceTree) -> Result<Matcher, LoadError> {
     if !errors.is_empty() {
         return Err(LoadError(errors));
     }
-    let matcher = Matcher::build_with_markers(intents, rules, guards, markers, slots).map_err(
-        |compile_errors| {
-            LoadError(
-                compile_errors
-                    .into_iter()
-                    .map(|e| RuleError {
-                        file: file_of.get(&e.id).cloned().unwrap_or_default(),
-                        subject: e.id,
-                        message: e.message,
-                    })
-                    .collect(),
-            )
-        },
-    )?;
+    for t in &typo_words {
+        file_of.insert(
+            format!("typo/{}/{}", t.lang, t.word),
+            tree.display_path(&format!("{LANGUAGE_DIR}/{}.toml", t.lang)),
+        );
+    }
+    let spec = MatcherSpec {
+        intents,
+        rules,
+        guards,
+        markers,
+        typo_words,
+        slots,
+    };
+    let matcher = Matcher::from_spec(spec).map_err(|compile_errors| {
+        LoadError(
+            compile_errors
+                .into_iter()
+                .map(|e| RuleError {
+                    file: file_of.get(&e.id).cloned().unwrap_or_default(),
+                    subject: e.id,
+                    message: e.message,
+                })
+                .collect(),
+        )
+    })?;
     check_examples(&matcher, &origins, &mut errors);
     if errors.is_empty() {
         Ok(matcher)

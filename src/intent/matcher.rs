@@ -12,6 +12,7 @@ use super::normalize::{normalize, Normalized};
 use super::pattern::compile_single;
 use super::schema::IntentKind;
 use super::slots::SlotExtractor;
+use super::typo::{self, Correction, TypoWord};
 use super::{Candidate, Classification, Explanation, GuardHit, RuleHit};
 
 /// Compiled-size limit of the combined automaton of all rules and guards.
@@ -75,8 +76,28 @@ pub struct Matcher {
     rules: Vec<PatternDef>,
     guards: Vec<PatternDef>,
     markers: Vec<PatternDef>,
+    /// The keyword of each typo hint, normalised, in hint order.
+    typo_words: Vec<String>,
     intents: Vec<IntentInfo>,
     slots: SlotExtractor,
+}
+
+/// Everything a [`Matcher`] is compiled from.
+#[derive(Debug, Default)]
+pub struct MatcherSpec {
+    /// Intents, in file order; rules and guards index into them.
+    pub intents: Vec<IntentInfo>,
+    /// Recognising patterns.
+    pub rules: Vec<PatternDef>,
+    /// Vetoing patterns.
+    pub guards: Vec<PatternDef>,
+    /// Language markers: patterns whose only meaning is "this message is in
+    /// language `lang`".
+    pub markers: Vec<PatternDef>,
+    /// Keywords whose one-typo misspellings are understood.
+    pub typo_words: Vec<TypoWord>,
+    /// Slot patterns.
+    pub slots: SlotExtractor,
 }
 
 impl Matcher {
@@ -87,25 +108,45 @@ impl Matcher {
         guards: Vec<PatternDef>,
         slots: SlotExtractor,
     ) -> Result<Matcher, Vec<CompileError>> {
-        Self::build_with_markers(intents, rules, guards, Vec::new(), slots)
+        Self::from_spec(MatcherSpec {
+            intents,
+            rules,
+            guards,
+            slots,
+            ..MatcherSpec::default()
+        })
     }
 
-    /// Compiles rules, guards and language markers (patterns whose only
-    /// meaning is "this message is in language `lang`") into one automaton.
-    pub fn build_with_markers(
-        intents: Vec<IntentInfo>,
-        rules: Vec<PatternDef>,
-        guards: Vec<PatternDef>,
-        markers: Vec<PatternDef>,
-        slots: SlotExtractor,
-    ) -> Result<Matcher, Vec<CompileError>> {
-        let mut hirs = Vec::with_capacity(rules.len() + guards.len());
-        let mut singles = Vec::with_capacity(rules.len() + guards.len());
+    /// Compiles markers, rules, guards and typo hints into one automaton.
+    pub fn from_spec(spec: MatcherSpec) -> Result<Matcher, Vec<CompileError>> {
+        let MatcherSpec {
+            intents,
+            rules,
+            guards,
+            markers,
+            typo_words,
+            slots,
+        } = spec;
+        let hints: Vec<PatternDef> = typo_words
+            .iter()
+            .map(|t| PatternDef {
+                id: format!("typo/{}/{}", t.lang, t.word),
+                intent: 0,
+                lang: t.lang.clone(),
+                pattern: typo::hint_pattern(&t.word),
+                weight: 0.0,
+                guards: Vec::new(),
+            })
+            .collect();
+        let total = markers.len() + rules.len() + guards.len() + hints.len();
+        let mut hirs = Vec::with_capacity(total);
+        let mut singles = Vec::with_capacity(total);
         let mut errors = Vec::new();
-        // Pattern ids: markers, then rules, then guards (see `rule_pid`). Markers
-        // match nearly every message, so they go first: `rank` stops reading the
-        // match set after the last hit, usually among the first few ids.
-        for def in markers.iter().chain(&rules).chain(&guards) {
+        // Pattern ids: markers, rules, guards, typo hints (see `rule_pid`).
+        // Markers match nearly every message, so they go first: `rank` stops
+        // reading the match set after the last hit, usually among the first
+        // few ids.
+        for def in markers.iter().chain(&rules).chain(&guards).chain(&hints) {
             match compile_single(&def.pattern) {
                 Ok((hir, single)) => {
                     hirs.push(hir);
@@ -140,6 +181,10 @@ impl Matcher {
             rules,
             guards,
             markers,
+            typo_words: typo_words
+                .into_iter()
+                .map(|t| typo::normalized_word(&t.word))
+                .collect(),
             intents,
             slots,
         })
@@ -165,15 +210,87 @@ impl Matcher {
         self.guards.len()
     }
 
-    /// Classifies one message.
+    /// Classifies one message. When a keyword looks misspelled, the message
+    /// is read with the keyword corrected, by rules and guards alike.
     pub fn classify(&self, text: &str) -> Classification {
+        let normalized = normalize(text);
+        let matched = self.scan(&normalized);
+        if let Some((corrected, corrections)) = self.corrected(&normalized, text, &matched) {
+            let mut retried = self.classify_exact(&corrected);
+            retried.corrections = corrections;
+            return retried;
+        }
+        self.rank(&normalized, text, &matched)
+    }
+
+    /// Classifies one message as written, without typo correction.
+    pub fn classify_exact(&self, text: &str) -> Classification {
         let normalized = normalize(text);
         let matched = self.scan(&normalized);
         self.rank(&normalized, text, &matched)
     }
 
+    /// The message with the misspelled keywords the typo hints found
+    /// replaced, or `None` when no hint matched. The corrected text is what
+    /// the user meant to type, so guards see it too ("delete my acount
+    /// photos" is about photos, like "delete my account photos").
+    fn corrected(
+        &self,
+        normalized: &Normalized,
+        text: &str,
+        matched: &PatternSet,
+    ) -> Option<(String, Vec<Correction>)> {
+        let first_hint = self.markers.len() + self.rules.len() + self.guards.len();
+        if self.typo_words.is_empty() || matched.is_empty() {
+            return None;
+        }
+        let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+        for id in matched.iter() {
+            let id = id.as_usize();
+            let Some(hint) = id.checked_sub(first_hint) else {
+                continue;
+            };
+            if let Some(m) = self.singles[id].find(normalized.as_str()) {
+                edits.push((normalized.original_span(m.range()), &self.typo_words[hint]));
+            }
+        }
+        if edits.is_empty() {
+            return None;
+        }
+        edits.sort_by_key(|(span, _)| (span.start, std::cmp::Reverse(span.end)));
+        let mut corrected = String::with_capacity(text.len() + 8);
+        let mut corrections = Vec::new();
+        let mut at = 0;
+        for (span, word) in edits {
+            if span.start < at || text.get(span.clone()).is_none() {
+                continue;
+            }
+            corrected.push_str(&text[at..span.start]);
+            corrected.push_str(word);
+            corrections.push(Correction {
+                from: text[span.clone()].to_owned(),
+                to: word.to_owned(),
+            });
+            at = span.end;
+        }
+        corrected.push_str(&text[at..]);
+        Some((corrected, corrections))
+    }
+
     /// Classifies one message and reports every rule and guard involved.
     pub fn explain(&self, text: &str) -> Explanation {
+        let normalized = normalize(text);
+        let matched = self.scan(&normalized);
+        if let Some((corrected, corrections)) = self.corrected(&normalized, text, &matched) {
+            let mut retried = self.explain_exact(&corrected);
+            retried.classification.corrections = corrections;
+            return retried;
+        }
+        self.explain_exact(text)
+    }
+
+    /// [`explain`](Self::explain) of the message as written.
+    fn explain_exact(&self, text: &str) -> Explanation {
         let normalized = normalize(text);
         let matched = self.scan(&normalized);
         let hits = self

@@ -18,6 +18,7 @@ pub mod normalize;
 pub mod pattern;
 pub mod schema;
 pub mod slots;
+pub mod typo;
 
 use std::ops::Range;
 
@@ -27,6 +28,7 @@ pub use load::{load, LoadError, RuleError};
 pub use matcher::Matcher;
 pub use schema::IntentKind;
 pub use slots::Slots;
+pub use typo::Correction;
 
 /// One intent that a message matched, with the rule that decided it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -58,6 +60,10 @@ pub struct Classification {
     pub marker_langs: Vec<String>,
     /// Values extracted from the message.
     pub slots: Slots,
+    /// Misspelled keywords read as the keyword before the rules matched;
+    /// empty when the message matched as written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<typo::Correction>,
 }
 
 impl Classification {

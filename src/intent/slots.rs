@@ -67,7 +67,12 @@ impl SlotExtractor {
                 .map(|a| regex_syntax::escape(a.trim()))
                 .collect::<Vec<_>>()
                 .join("|");
-            match compile_single(&format!(r"\b(?:{alternation})\b")) {
+            // Latin letters and digits end a product name, not `\b`: in
+            // Japanese or Chinese the name touches other word characters
+            // ("Office 365を解約").
+            match compile_single(&format!(
+                r"(?:^|[^a-z0-9_])(?:{alternation})(?:[^a-z0-9_]|$)"
+            )) {
                 Ok((hir, _)) => {
                     hirs.push(hir);
                     names.push(product.name.clone());
@@ -139,6 +144,8 @@ fn canonical_subscription_id(raw: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     let compact: String = raw
         .nfkc()
+        // Arabic-Indic digits become 0-9, as they do for matching.
+        .filter_map(super::normalize::fold_script)
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_uppercase)
         .collect();
@@ -170,6 +177,43 @@ mod tests {
 
     fn slots(text: &str) -> Slots {
         extractor().extract(&normalize(text), text)
+    }
+
+    #[test]
+    fn ids_and_products_touching_cjk_text_are_found() {
+        let file = SlotFile {
+            subscription_id: Some(SlotPattern {
+                pattern: r"(?:^|[^a-z0-9_])(sub[\s-]?[0-9]{1,9})(?:[^a-z0-9_]|$)".into(),
+                examples: vec!["SUB-12を解約".into()],
+            }),
+            product: vec![ProductSpec {
+                name: "Microsoft 365".into(),
+                aliases: vec!["office 365".into()],
+            }],
+        };
+        let x = SlotExtractor::build(&file).expect("slots build");
+        let s = x.extract(
+            &normalize("Office 365のSUB-12を解約したい"),
+            "Office 365のSUB-12を解約したい",
+        );
+        assert_eq!(s.subscription_id.as_deref(), Some("SUB-12"));
+        assert_eq!(s.product.as_deref(), Some("Microsoft 365"));
+        let arabic = "الغاء SUB-١٢";
+        assert_eq!(
+            x.extract(&normalize(arabic), arabic)
+                .subscription_id
+                .as_deref(),
+            Some("SUB-12")
+        );
+        // Still whole ids: no id inside a longer Latin word or number.
+        assert!(x
+            .extract(&normalize("xsub-1"), "xsub-1")
+            .subscription_id
+            .is_none());
+        assert!(x
+            .extract(&normalize("sub-1234567890"), "sub-1234567890")
+            .subscription_id
+            .is_none());
     }
 
     #[test]

@@ -31,6 +31,17 @@ pub struct LocaleConfig {
     /// these languages are considered by the detector.
     #[serde(default)]
     pub detect: BTreeMap<String, String>,
+    /// Writing system (as the detector names it: `Hangul`, `Hiragana`,
+    /// `Katakana`, `Mandarin`, `Thai`, `Hebrew`, `Greek`, `Arabic`) → locale,
+    /// for scripts only one shipped language is written in. Decides before
+    /// the trigram detector, at the cost of one pass over the characters.
+    #[serde(default)]
+    pub scripts: BTreeMap<String, String>,
+    /// Messages with fewer letters than this are not given to the trigram
+    /// detector: its guesses on a few words are noise, and it is the most
+    /// expensive step of answering a message.
+    #[serde(default = "default_min_letters")]
+    pub detect_min_letters: usize,
     /// Formatting details per locale.
     #[serde(default)]
     pub locale: BTreeMap<String, LocaleInfo>,
@@ -64,6 +75,10 @@ fn default_confidence() -> f64 {
     0.5
 }
 
+fn default_min_letters() -> usize {
+    12
+}
+
 impl LocaleConfig {
     /// Parses and validates `locales.toml`.
     pub fn parse(text: &str) -> Result<LocaleConfig, LocaleConfigError> {
@@ -93,7 +108,12 @@ impl LocaleConfig {
                 }
             }
         }
-        for (lang, tag) in self.languages.iter().chain(&self.detect) {
+        for (lang, tag) in self
+            .languages
+            .iter()
+            .chain(&self.detect)
+            .chain(&self.scripts)
+        {
             if parse_tag(tag).is_none() {
                 return Err(bad_tag(lang.clone(), tag));
             }
@@ -103,6 +123,16 @@ impl LocaleConfig {
                 return Err(LocaleConfigError {
                     key: format!("detect.{code}"),
                     message: "not a language the detector knows (use ISO 639-3 codes such as \"eng\", \"nob\")".into(),
+                });
+            }
+        }
+        for name in self.scripts.keys() {
+            if !whatlang::Script::all().iter().any(|s| s.name() == name) {
+                return Err(LocaleConfigError {
+                    key: format!("scripts.{name}"),
+                    message:
+                        "not a script the detector knows (e.g. \"Hangul\", \"Mandarin\", \"Thai\")"
+                            .into(),
                 });
             }
         }

@@ -144,7 +144,7 @@ impl Negotiator {
                 return self.chain_for(&[tag], LocaleSource::Detected);
             }
         }
-        if let Some(tag) = self.detect(text) {
+        if let Some(tag) = self.script_locale(text).or_else(|| self.detect(text)) {
             return self.chain_for(&[tag], LocaleSource::Detected);
         }
         self.chain_for(&[], LocaleSource::Default)
@@ -187,9 +187,41 @@ impl Negotiator {
         LocaleChain { chain, source }
     }
 
+    /// The locale of the writing system `text` is mostly in, when only one
+    /// shipped language uses it (`[scripts]` in `locales.toml`). Any kana
+    /// makes Han text Japanese.
+    pub fn script_locale(&self, text: &str) -> Option<LanguageIdentifier> {
+        if text.is_ascii() || self.config.scripts.is_empty() {
+            return None;
+        }
+        let script = whatlang::detect_script(text)?;
+        let script = match script {
+            whatlang::Script::Mandarin
+                if text
+                    .chars()
+                    .any(|c| matches!(c, '\u{3041}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}')) =>
+            {
+                whatlang::Script::Hiragana
+            }
+            other => other,
+        };
+        self.config
+            .scripts
+            .get(script.name())
+            .and_then(|t| parse_tag(t))
+    }
+
     /// Guesses the language of `text` with the configured detector.
     /// Short or mixed messages are left undetected rather than guessed.
     pub fn detect(&self, text: &str) -> Option<LanguageIdentifier> {
+        let letters = text
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .take(self.config.detect_min_letters)
+            .count();
+        if letters < self.config.detect_min_letters {
+            return None;
+        }
         let info = self.detector.detect(text)?;
         if !info.is_reliable() && info.confidence() < self.config.detect_min_confidence {
             return None;
@@ -313,6 +345,37 @@ nob = "nb-NO"
         // Markers alone: the variant wins over its base.
         let markers_only = n.negotiate_with_markers(&[], &[], &["zh".into(), "zh-Hant".into()], "");
         assert_eq!(markers_only.chain, ["zh-TW", "zh-CN", "en-US"]);
+    }
+
+    #[test]
+    fn a_script_only_one_language_uses_decides_without_the_detector() {
+        let config: LocaleConfig = toml::from_str(
+            r#"
+default = "en-US"
+[scripts]
+Hangul = "ko-KR"
+Hiragana = "ja-JP"
+Katakana = "ja-JP"
+Mandarin = "zh-CN"
+"#,
+        )
+        .expect("config parses");
+        let n = Negotiator::new(config, &["en-US".into()]);
+        let tag = |t: &str| n.script_locale(t).map(|l| l.to_string());
+        assert_eq!(tag("구독을 해지하고 싶어요").as_deref(), Some("ko-KR"));
+        assert_eq!(tag("明日の会議をキャンセルして").as_deref(), Some("ja-JP"));
+        // Kanji only, but one kana: Japanese.
+        assert_eq!(tag("解約方法は").as_deref(), Some("ja-JP"));
+        assert_eq!(tag("我想取消订阅").as_deref(), Some("zh-CN"));
+        assert_eq!(tag("plain ascii"), None);
+        assert_eq!(tag("отменить подписку"), None);
+    }
+
+    #[test]
+    fn short_messages_are_not_guessed() {
+        let n = negotiator();
+        let c = n.negotiate(&[], &[], "ok takk");
+        assert_eq!(c.source, LocaleSource::Default);
     }
 
     #[test]
