@@ -144,7 +144,23 @@ impl Negotiator {
                 return self.chain_for(&[tag], LocaleSource::Detected);
             }
         }
-        if let Some(tag) = self.script_locale(text).or_else(|| self.detect(text)) {
+        // Markers of several languages: the detector only has to tell those
+        // apart, which is both cheaper and more reliable than all of them.
+        let candidates: Vec<whatlang::Lang> = markers
+            .iter()
+            .filter_map(|m| self.config.languages.get(m.as_str()))
+            .flat_map(|locale| {
+                self.config
+                    .detect
+                    .iter()
+                    .filter(move |(_, l)| *l == locale)
+                    .filter_map(|(code, _)| whatlang::Lang::from_code(code.as_str()))
+            })
+            .collect();
+        let detected = self
+            .script_locale(text)
+            .or_else(|| self.detect_among(text, &candidates));
+        if let Some(tag) = detected {
             return self.chain_for(&[tag], LocaleSource::Detected);
         }
         self.chain_for(&[], LocaleSource::Default)
@@ -214,6 +230,16 @@ impl Negotiator {
     /// Guesses the language of `text` with the configured detector.
     /// Short or mixed messages are left undetected rather than guessed.
     pub fn detect(&self, text: &str) -> Option<LanguageIdentifier> {
+        self.detect_among(text, &[])
+    }
+
+    /// [`detect`](Self::detect) restricted to `candidates` (all configured
+    /// languages when empty).
+    fn detect_among(
+        &self,
+        text: &str,
+        candidates: &[whatlang::Lang],
+    ) -> Option<LanguageIdentifier> {
         let letters = text
             .chars()
             .filter(|c| c.is_alphabetic())
@@ -222,7 +248,11 @@ impl Negotiator {
         if letters < self.config.detect_min_letters {
             return None;
         }
-        let info = self.detector.detect(text)?;
+        let info = if candidates.is_empty() {
+            self.detector.detect(text)?
+        } else {
+            whatlang::Detector::with_allowlist(candidates.to_vec()).detect(text)?
+        };
         if !info.is_reliable() && info.confidence() < self.config.detect_min_confidence {
             return None;
         }
