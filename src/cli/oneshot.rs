@@ -98,7 +98,10 @@ pub fn classify(knowledge: &Knowledge, args: &ClassifyArgs) -> anyhow::Result<Ex
         let c = knowledge.matcher.classify(text);
         // Chains depend only on the hints unless the detector has to read
         // the text, so bulk runs negotiate each combination once.
-        let needs_text = requested.is_empty() && c.langs.is_empty() && c.marker_langs.len() != 1;
+        // Several rule languages are settled by the writing system, which
+        // is read from the text too.
+        let needs_text = requested.is_empty()
+            && ((c.langs.is_empty() && c.marker_langs.len() != 1) || c.langs.len() > 1);
         key.clear();
         for lang in c
             .langs
@@ -135,6 +138,8 @@ pub fn classify(knowledge: &Knowledge, args: &ClassifyArgs) -> anyhow::Result<Ex
                 "candidates": c.candidates,
                 "locale": chain.preferred(),
                 "rule": c.top().map(|t| &t.rule),
+                "topic": c.topic.as_ref().map(|t| &t.intent),
+                "corrections": c.corrections,
             });
             writeln!(out, "{value}")?;
         } else {

@@ -384,7 +384,7 @@ pub fn load(tree: &SourceTree) -> Result<Matcher, LoadError> {
     })?;
     check_examples(&matcher, &origins, &mut errors);
     if errors.is_empty() {
-        Ok(matcher)
+        Ok(matcher.with_fresh_caches())
     } else {
         Err(LoadError(errors))
     }

@@ -274,6 +274,12 @@ fn classify(c: char) -> Class {
         | '\u{00BB}' => Class::Ascii(b'"'),
         '\u{2010}'..='\u{2015}' | '\u{2212}' => Class::Ascii(b'-'),
         '\u{2026}' => Class::Replace("..."),
+        // Inverted Spanish marks and the Arabic and CJK question marks,
+        // commas and full stops, so rules can anchor on "?" in any script.
+        '\u{00BF}' | '\u{061F}' => Class::Ascii(b'?'),
+        '\u{00A1}' => Class::Ascii(b'!'),
+        '\u{060C}' | '\u{3001}' => Class::Ascii(b','),
+        '\u{3002}' | '\u{06D4}' => Class::Ascii(b'.'),
         _ => Class::Ascii(b' '),
     }
 }
@@ -337,8 +343,11 @@ impl Encoder {
 fn clusters(input: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut starts: Vec<usize> = Vec::new();
     for (i, c) in input.char_indices() {
+        // Half-width (semi-)voiced sound marks are spacing characters that
+        // NFKC turns into combining ones: ｻﾌﾞ must compose to サブ.
         let continues = unicode_normalization::char::canonical_combining_class(c) != 0
-            || ('\u{1160}'..='\u{11FF}').contains(&c);
+            || ('\u{1160}'..='\u{11FF}').contains(&c)
+            || matches!(c, '\u{FF9E}' | '\u{FF9F}');
         if !continues || starts.is_empty() {
             starts.push(i);
         }
@@ -361,6 +370,20 @@ mod tests {
 
     fn norm(s: &str) -> String {
         normalize(s).unescaped()
+    }
+
+    #[test]
+    fn half_width_voiced_katakana_composes() {
+        assert_eq!(norm("ｻﾌﾞｽｸ"), "サブスク");
+        assert_eq!(norm("ﾍﾟｰｼﾞ"), "ページ");
+    }
+
+    #[test]
+    fn inverted_and_non_latin_question_marks_become_ascii() {
+        assert_eq!(norm("¿cómo cancelo?"), "?cómo cancelo?");
+        assert_eq!(norm("¡hola!"), "!hola!");
+        assert_eq!(norm("كيف؟"), "كيف?");
+        assert_eq!(norm("解約。"), "解約.");
     }
 
     #[test]

@@ -132,6 +132,16 @@ impl Negotiator {
             .filter_map(|t| parse_tag(t))
             .collect();
         if !from_rules.is_empty() {
+            // Rules of several languages matched (an English product name
+            // in a Chinese sentence, cousins sharing a stem): a writing
+            // system only one of them uses settles it.
+            if from_rules.len() > 1 {
+                if let Some(script) = self.script_locale(text) {
+                    if let Some(tag) = from_rules.iter().find(|t| t.language == script.language) {
+                        return self.chain_for(&[tag.clone()], LocaleSource::RuleLanguage);
+                    }
+                }
+            }
             return self.chain_for(&from_rules, LocaleSource::RuleLanguage);
         }
         // A base language whose variant's marker also occurs is that variant.
