@@ -138,7 +138,8 @@ impl Negotiator {
             if from_rules.len() > 1 {
                 if let Some(script) = self.script_locale(text) {
                     if let Some(tag) = from_rules.iter().find(|t| t.language == script.language) {
-                        return self.chain_for(&[tag.clone()], LocaleSource::RuleLanguage);
+                        return self
+                            .chain_for(std::slice::from_ref(tag), LocaleSource::RuleLanguage);
                     }
                 }
             }
