@@ -17,6 +17,14 @@ pub fn run(source: &KnowledgeSource) -> ExitCode {
                 k.matcher.guard_count(),
                 k.catalog.locales().join(", ")
             );
+            let unfiltered = k.matcher.unfiltered_patterns();
+            if !unfiltered.is_empty() {
+                println!(
+                    "note: {} patterns start without a keyword and run on every message (start them with a word to make them cheap): {}",
+                    unfiltered.len(),
+                    unfiltered.join(", ")
+                );
+            }
             let default = k.negotiator.default_locale();
             for m in &k.missing {
                 println!(

@@ -89,8 +89,13 @@ struct Rewriter {
     words: ClassUnicode,
 }
 
-impl Rewriter {
-    fn new() -> Self {
+/// Non-ASCII word characters that can occur in normalised text: those that
+/// case folding and the script folds leave as they are. Upper-case letters,
+/// `ſ`, the Kelvin sign, `ё` and the like are folded away before matching,
+/// so a pattern need not (and, for speed, should not) encode them.
+fn appearing_words() -> &'static ClassUnicode {
+    static WORDS: std::sync::OnceLock<ClassUnicode> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
         let mut words = match ParserBuilder::new()
             .build()
             .parse(r"\w")
@@ -100,7 +105,24 @@ impl Rewriter {
             _ => ClassUnicode::empty(),
         };
         words.difference(&ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7f')]));
-        Rewriter { words }
+        let mut folded_away = Vec::new();
+        for range in words.iter() {
+            for c in range.start()..=range.end() {
+                if !super::normalize::survives_folding(c) {
+                    folded_away.push(ClassUnicodeRange::new(c, c));
+                }
+            }
+        }
+        words.difference(&ClassUnicode::new(folded_away));
+        words
+    })
+}
+
+impl Rewriter {
+    fn new() -> Self {
+        Rewriter {
+            words: appearing_words().clone(),
+        }
     }
 
     fn rewrite(&self, hir: &Hir) -> Hir {
@@ -142,6 +164,10 @@ impl Rewriter {
                 return Hir::fail();
             } else if c.is_ascii() {
                 out.push(c);
+            } else if !super::normalize::survives_folding(c) {
+                // An upper-case or otherwise folded-away letter never
+                // occurs in normalised text.
+                return Hir::fail();
             } else if regex_syntax::is_word_character(c) {
                 super::normalize::push_escape(&mut out, c);
             } else {

@@ -1,28 +1,23 @@
-//! The compiled rule set: one multi-pattern lazy DFA over every rule and
-//! guard, plus one single-pattern regex each for spans.
+//! The compiled rule set: every marker, rule, guard and typo hint as its own
+//! small regex, and one keyword index over all of them
+//! ([`super::prefilter`]) that finds, in one pass, the few patterns a
+//! message can match.
 //!
-//! Hot path ([`Matcher::classify`]): normalise once, one overlapping scan of
-//! the combined automaton, then only bit tests on the resulting pattern set.
-//! Spans are computed only when ranking needs a tie-break or when explaining.
+//! Hot path ([`Matcher::classify`]): normalise once, one Aho-Corasick pass
+//! over the keywords, anchored runs of the candidate patterns only, then
+//! bit tests on the resulting pattern set. Spans are computed only when
+//! ranking needs a tie-break or when explaining.
 
-use regex_automata::meta::{self, Regex};
-use regex_automata::{Input, MatchKind, PatternID, PatternSet};
+use regex_automata::meta::Regex;
+use regex_automata::{PatternID, PatternSet};
 
 use super::normalize::{normalize, Normalized};
 use super::pattern::compile_single;
+use super::prefilter::Prefilter;
 use super::schema::IntentKind;
 use super::slots::SlotExtractor;
 use super::typo::{self, Correction, TypoWord};
 use super::{Candidate, Classification, Explanation, GuardHit, RuleHit};
-
-/// Compiled-size limit of the combined automaton of all rules and guards.
-/// Each pattern is already bounded by [`PATTERN_SIZE_LIMIT`](super::pattern::PATTERN_SIZE_LIMIT); this only
-/// stops a rule set of thousands of patterns from exhausting memory.
-pub const SET_SIZE_LIMIT: usize = 512 << 20;
-
-/// Cache for the lazy DFA of the combined automaton. Large rule sets thrash a
-/// small cache and fall back to slower engines, so this is generous.
-const SET_CACHE_CAPACITY: usize = 64 << 20;
 
 /// An intent as the engine knows it.
 #[derive(Debug, Clone)]
@@ -71,7 +66,7 @@ pub struct CompileError {
 /// The compiled rule set. Immutable; swapped as a whole on reload.
 #[derive(Debug)]
 pub struct Matcher {
-    set: Regex,
+    prefilter: Prefilter,
     singles: Vec<Regex>,
     rules: Vec<PatternDef>,
     guards: Vec<PatternDef>,
@@ -166,22 +161,14 @@ impl Matcher {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let set = Regex::builder()
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::All)
-                    .nfa_size_limit(Some(SET_SIZE_LIMIT))
-                    .hybrid_cache_capacity(SET_CACHE_CAPACITY),
-            )
-            .build_many_from_hir(&hirs)
-            .map_err(|e| {
-                vec![CompileError {
-                    id: "(all rules)".into(),
-                    message: format!("the combined rule set does not compile: {e}"),
-                }]
-            })?;
+        let prefilter = Prefilter::build(&hirs).map_err(|e| {
+            vec![CompileError {
+                id: "(all rules)".into(),
+                message: e.to_string(),
+            }]
+        })?;
         Ok(Matcher {
-            set,
+            prefilter,
             singles,
             rules,
             guards,
@@ -207,7 +194,7 @@ impl Matcher {
     /// compiled automaton and starts a new cache pool.
     pub fn with_fresh_caches(self) -> Matcher {
         Matcher {
-            set: self.set.clone(),
+            prefilter: self.prefilter.clone(),
             singles: self.singles.iter().map(Regex::clone).collect(),
             ..self
         }
@@ -406,10 +393,23 @@ impl Matcher {
     }
 
     fn scan(&self, normalized: &Normalized) -> PatternSet {
-        let mut matched = PatternSet::new(self.set.pattern_len());
-        self.set
-            .which_overlapping_matches(&Input::new(normalized.as_str()), &mut matched);
-        matched
+        self.prefilter.scan(normalized.as_str(), &self.singles)
+    }
+
+    /// Ids of the rules and guards without a leading keyword, which run on
+    /// every message; `intents check` lists them so rule authors keep the
+    /// list short.
+    pub fn unfiltered_patterns(&self) -> Vec<&str> {
+        let all: Vec<&PatternDef> = self
+            .markers
+            .iter()
+            .chain(&self.rules)
+            .chain(&self.guards)
+            .collect();
+        self.prefilter
+            .unfiltered_ids()
+            .filter_map(|id| all.get(id).map(|d| d.id.as_str()))
+            .collect()
     }
 
     fn fires(&self, rule: usize, matched: &PatternSet) -> bool {

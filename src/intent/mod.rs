@@ -16,6 +16,7 @@ pub mod load;
 pub mod matcher;
 pub mod normalize;
 pub mod pattern;
+pub mod prefilter;
 pub mod schema;
 pub mod slots;
 pub mod typo;

@@ -140,6 +140,13 @@ pub fn normalize_pattern_char(c: char) -> String {
     s
 }
 
+/// True when `c` can occur in normalised text as itself: case folding and
+/// the script folds leave it unchanged.
+pub fn survives_folding(c: char) -> bool {
+    let mut folded = std::iter::once(c).default_case_fold();
+    folded.next() == Some(c) && folded.next().is_none() && fold_script(c) == Some(c)
+}
+
 /// Appends the escape for `c` (a non-ASCII word character) to `out`.
 pub fn push_escape(out: &mut String, c: char) {
     out.push(ESCAPE_LEAD as char);
