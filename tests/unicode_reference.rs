@@ -6,8 +6,9 @@
 
 mod common;
 
-use regex_automata::meta::Regex;
-use supportbot::intent::ascii_safe::{compile, prepare_source};
+use supportbot::intent::ascii_safe::prepare_source;
+use supportbot::intent::pattern::compile_single;
+use supportbot::intent::prefilter::Prefilter;
 use supportbot::intent::normalize::normalize;
 use supportbot::source::{Origin, SourceTree};
 
@@ -125,20 +126,13 @@ fn prefix_filter(pattern: &str) -> Option<aho_corasick::AhoCorasick> {
 fn ascii_safe_engine_matches_unicode_reference_on_the_eval_set() {
     let patterns = patterns();
     assert!(patterns.len() > 40, "rules were found");
-    // The fast side as the matcher runs it: one multi-pattern automaton.
-    let hirs: Vec<_> = patterns
+    // The fast side as the matcher runs it: the keyword prefilter over
+    // each pattern's own ASCII-safe regex.
+    let (hirs, singles): (Vec<_>, Vec<_>) = patterns
         .iter()
-        .map(|p| compile(p).expect("compiles"))
-        .collect();
-    let fast = Regex::builder()
-        .configure(
-            Regex::config()
-                .match_kind(regex_automata::MatchKind::All)
-                .nfa_size_limit(Some(1 << 29))
-                .hybrid_cache_capacity(64 << 20),
-        )
-        .build_many_from_hir(&hirs)
-        .expect("fast set builds");
+        .map(|p| compile_single(p).expect("compiles"))
+        .unzip();
+    let fast = Prefilter::build(&hirs).expect("prefilter builds");
     let reference: Vec<regex::Regex> = patterns
         .iter()
         .map(|p| {
@@ -157,8 +151,7 @@ fn ascii_safe_engine_matches_unicode_reference_on_the_eval_set() {
     for line in &lines {
         let n = normalize(line);
         let unescaped = n.unescaped();
-        let mut got = regex_automata::PatternSet::new(fast.pattern_len());
-        fast.which_overlapping_matches(&regex_automata::Input::new(n.as_str()), &mut got);
+        let got = fast.scan(n.as_str(), &singles);
         for (i, regex) in reference.iter().enumerate() {
             let fast_says = got.contains(regex_automata::PatternID::new_unchecked(i));
             let possible = filters[i]

@@ -13,7 +13,8 @@ pub fn parse(text: &str) -> Option<Command> {
     let arg = |i: usize| words.get(i).map(|s| (*s).to_owned());
     let is_sub = |s: &str| {
         let id = s.rsplit('/').next().unwrap_or(s);
-        id.len() > 4 && id[..4].eq_ignore_ascii_case("sub-")
+        // `get`, not `[..4]`: the fourth byte may sit inside a letter ("strøm").
+        id.len() > 4 && id.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("sub-"))
     };
     match w.as_slice() {
         ["cancel" | "avslutt" | "kanseller", s] if is_sub(s) => Some(Command::Cancel {
@@ -53,6 +54,19 @@ pub fn parse(text: &str) -> Option<Command> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multibyte_letter_near_the_start_of_an_argument_is_no_command_and_no_panic() {
+        for text in [
+            "si opp strømavtalen",
+            "kanseller strømavtalen",
+            "cancel 日本語",
+            "refund suØ",
+            "reaktiver søk",
+        ] {
+            assert_eq!(parse(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn commands_in_both_languages() {

@@ -370,6 +370,7 @@ pub fn load(tree: &SourceTree) -> Result<Matcher, LoadError> {
         typo_words,
         slots,
     };
+    let compile_started = std::time::Instant::now();
     let matcher = Matcher::from_spec(spec).map_err(|compile_errors| {
         LoadError(
             compile_errors
@@ -382,7 +383,13 @@ pub fn load(tree: &SourceTree) -> Result<Matcher, LoadError> {
                 .collect(),
         )
     })?;
+    let examples_started = std::time::Instant::now();
     check_examples(&matcher, &origins, &mut errors);
+    tracing::debug!(
+        compile_ms = (examples_started - compile_started).as_millis() as u64,
+        examples_ms = examples_started.elapsed().as_millis() as u64,
+        "rules compiled and examples checked"
+    );
     if errors.is_empty() {
         Ok(matcher.with_fresh_caches())
     } else {
