@@ -24,8 +24,10 @@ use supportbot::knowledge::KnowledgeSource;
 use supportbot::lifecycle::{Policy, Seed, SystemClock, TokenKey};
 use supportbot::model::Identity;
 use supportbot::store::{MemoryStore, Store};
+use supportbot::transport::http::App;
+use supportbot::transport::metrics::Metrics;
+use supportbot::transport::teams::webhook as teams_webhook;
 use supportbot::transport::teams::{routes, TeamsState};
-use supportbot::transport::teams_webhook;
 use supportbot::{Bot, Knowledge};
 
 const APP_ID: &str = "3d4f7c1e-0000-4000-8000-00000000b0b0";
@@ -304,7 +306,8 @@ impl Harness {
         let bot = Arc::new(bot_with_actions().await);
         let state = TeamsState::with_key_refresh(bot, &settings, Duration::ZERO).expect("state");
         assert_eq!(state.endpoints().len(), 2);
-        let app = format!("http://{}", serve(routes(state)).await);
+        let app = App::new(Metrics::new()).with(routes(state)).router();
+        let app = format!("http://{}", serve(app).await);
         Harness {
             peer,
             app,

@@ -1,4 +1,6 @@
 use super::*;
+use crate::model::{Evidence, Platform};
+use crate::transport::discord::inbound::parse_permissions;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
