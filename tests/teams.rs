@@ -17,13 +17,14 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{json, Value};
-use supportbot::actions::{Actions, Lifecycle};
 use supportbot::auth::AuthConfig;
 use supportbot::config::{Secret, SecretBytes, TeamsBotSettings, TeamsSettings};
+use supportbot::conversation::{Lifecycle, LifecycleCommands};
 use supportbot::knowledge::KnowledgeSource;
+use supportbot::lifecycle::Store;
 use supportbot::lifecycle::{Policy, Seed, SystemClock, TokenKey};
 use supportbot::model::Identity;
-use supportbot::store::{MemoryStore, Store};
+use supportbot::store::MemoryStore;
 use supportbot::transport::http::App;
 use supportbot::transport::metrics::Metrics;
 use supportbot::transport::teams::webhook as teams_webhook;
@@ -378,7 +379,7 @@ async fn bot_with_actions() -> Bot {
         .await
         .expect("provisioned");
     let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("embedded knowledge");
-    Bot::with_actions(knowledge, Actions::new(service))
+    Bot::with_lifecycle(knowledge, LifecycleCommands::new(service))
 }
 
 fn sign(kid: &str, pem: &str, claims: &Value) -> String {

@@ -13,11 +13,12 @@ use chrono::{DateTime, Utc};
 use clap::{Args as ClapArgs, Subcommand};
 
 use super::{chat::plain, runtime};
-use crate::actions::{Actions, Lifecycle};
 use crate::auth::authorize_operator;
 use crate::config::Settings;
+use crate::conversation::{Lifecycle, LifecycleCommands};
 use crate::knowledge::Knowledge;
-use crate::lifecycle::{AccountId, Seed};
+use crate::lifecycle::Seed;
+use crate::model::AccountId;
 use crate::model::{ButtonAction, Command, Identity, Inbound, Message, Reply};
 use crate::Bot;
 
@@ -181,7 +182,7 @@ pub fn run(
     opts: AdminOptions,
 ) -> anyhow::Result<ExitCode> {
     let service = super::lifecycle::open(settings, opts.now)?;
-    let bot = Bot::with_actions(knowledge, Actions::new(service.clone()));
+    let bot = Bot::with_lifecycle(knowledge, LifecycleCommands::new(service.clone()));
     runtime()?.block_on(dispatch(&bot, &service, command, &opts))
 }
 

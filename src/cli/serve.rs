@@ -8,8 +8,8 @@ use anyhow::Context;
 use axum::Router;
 use tokio::task::JoinHandle;
 
-use crate::actions::{Actions, Lifecycle};
 use crate::config::Settings;
+use crate::conversation::{Lifecycle, LifecycleCommands};
 use crate::knowledge::Knowledge;
 use crate::transport::discord::api::DiscordApi;
 use crate::transport::discord::endpoint::{self, parse_public_key, DiscordEndpoint};
@@ -52,7 +52,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
                 TICK_EVERY.as_secs()
             ));
             spawn_scheduler(service.clone());
-            Bot::with_actions(knowledge, Actions::new(service))
+            Bot::with_lifecycle(knowledge, LifecycleCommands::new(service))
         }
         Err(e) => {
             lines.push(format!("lifecycle: off ({e:#})"));

@@ -11,7 +11,7 @@
 //! ```
 //!
 //! Layering: [`transition`] and [`mod@plan`] are pure (no storage, no clock); [`Engine`] is
-//! the synchronous core over a [`Store`](crate::store::Store); [`LifecycleService`] is the
+//! the synchronous core over a [`Store`]; [`LifecycleService`] is the
 //! async wrapper that runs the engine on tokio's blocking pool.
 //!
 //! Invariants: mutating calls take a [`VerifiedAdmin`](crate::auth::VerifiedAdmin) (or
@@ -26,11 +26,11 @@ pub mod clock;
 pub mod confirm;
 pub mod engine;
 pub mod error;
-pub mod ids;
 pub mod money;
 pub mod outcome;
 pub mod plan;
 pub mod policy;
+mod port;
 pub mod provision;
 pub mod scheduler;
 pub mod seed;
@@ -49,12 +49,12 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use confirm::{ConfirmationId, ConfirmationStatus, PendingConfirmation, TokenKey, CONFIRM_TTL};
 pub use engine::Engine;
 pub use error::{LifecycleError, RefundRefusal};
-pub use ids::{AccountId, CountryCode, EventId, IdError, SubscriptionId};
 pub use money::{Currency, Money, MoneyError};
 pub use outcome::{
     AccountStatus, Export, IdempotencyRecord, Proposal, Receipt, StoredOutcome, TickReport,
 };
 pub use plan::{plan, AccountView, Plan};
 pub use policy::{Policy, PolicyError, Rules, RETENTION_CAP_DAYS};
+pub use port::{Committed, Store, StoreError, WriteSet};
 pub use seed::{AccountSeed, Seed, SubscriptionSeed};
 pub use service::LifecycleService;

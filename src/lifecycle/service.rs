@@ -12,13 +12,13 @@ use super::clock::Clock;
 use super::confirm::TokenKey;
 use super::engine::Engine;
 use super::error::LifecycleError;
-use super::ids::{AccountId, EventId, SubscriptionId};
 use super::outcome::{AccountStatus, Export, Proposal, Receipt, TickReport};
 use super::policy::Policy;
 use super::seed::Seed;
 use crate::auth::{AuthConfig, VerifiedAdmin, VerifiedOperator};
+use crate::lifecycle::{Store, StoreError};
 use crate::model::Identity;
-use crate::store::{Store, StoreError};
+use crate::model::{AccountId, EventId, SubscriptionId};
 
 /// Cheap to clone; share one per process.
 pub struct LifecycleService<S> {

@@ -11,7 +11,7 @@ use super::commit::apply;
 use super::group_commit::Backend;
 use super::journal::{Journal, JournalOp, DEFAULT_CAPACITY};
 use super::overlay::{Base, Overlay};
-use super::{Committed, StoreError, WriteSet};
+use crate::lifecycle::{Committed, StoreError, WriteSet};
 
 /// What the journaled writer needs from a storage engine.
 pub(crate) trait Engine: Base + Send + 'static {

@@ -18,14 +18,9 @@ use serenity::all::{
     ApplicationId, CreateAttachment, GuildId, Http, HttpBuilder, HttpError, InteractionId,
 };
 
+use crate::config::{proxy_origin, BadApiBase};
 use crate::model::Attachment;
 
-/// Discord's REST API base.
-pub const DEFAULT_API_BASE: &str = "https://discord.com/api/v10";
-/// The path serenity puts after the origin (API version 10).
-const API_PATH: &str = "/api/v10";
-/// The origin serenity's routes are written with.
-const DISCORD_ORIGIN: &str = "https://discord.com";
 /// A REST call that takes longer has failed (Discord's interaction tokens
 /// and the user's patience are both short).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,14 +41,6 @@ impl std::fmt::Debug for DiscordApi {
             .finish()
     }
 }
-
-/// A `SUPPORTBOT_DISCORD_API_BASE` serenity cannot use.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "Discord API base {0:?} must be an http(s) origin, optionally followed by {API_PATH} \
-     (e.g. {DEFAULT_API_BASE} or http://127.0.0.1:8081)"
-)]
-pub struct BadApiBase(String);
 
 /// A failed REST call.
 #[derive(Debug, thiserror::Error)]
@@ -93,22 +80,6 @@ pub enum ApiError {
     },
 }
 
-/// The origin serenity should send requests to instead of Discord, or
-/// `None` for Discord itself.
-pub fn proxy_origin(api_base: &str) -> Result<Option<String>, BadApiBase> {
-    let bad = || BadApiBase(api_base.to_owned());
-    let trimmed = api_base.trim().trim_end_matches('/');
-    let origin = trimmed.strip_suffix(API_PATH).unwrap_or(trimmed);
-    let authority = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"))
-        .ok_or_else(bad)?;
-    if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
-        return Err(bad());
-    }
-    Ok((origin != DISCORD_ORIGIN).then(|| origin.to_owned()))
-}
-
 /// serenity's HTTP client for `api_base`, authenticated with `token` when
 /// there is one.
 ///
@@ -139,7 +110,7 @@ pub fn http_builder(
 }
 
 impl DiscordApi {
-    /// A client for `base` (e.g. [`DEFAULT_API_BASE`]), with the bot token
+    /// A client for `base` (e.g. [`DEFAULT_DISCORD_API_BASE`](crate::config::DEFAULT_DISCORD_API_BASE)), with the bot token
     /// when one is configured (callbacks and follow-ups do not need it).
     pub fn new(base: &str, token: Option<SecretString>) -> Result<DiscordApi, ApiError> {
         let http = http_builder(base, token.as_ref())?.build();
@@ -265,6 +236,7 @@ fn failed(call: &'static str, error: serenity::Error) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::DEFAULT_DISCORD_API_BASE as DEFAULT_API_BASE;
 
     #[test]
     fn api_bases_are_origins_with_or_without_the_version_path() {

@@ -45,7 +45,7 @@ pub struct GatewayConfig {
     /// Per-user cooldown.
     pub cooldown: Duration,
     /// REST base (`https://discord.com/api/v10`, or another origin such as a
-    /// test peer, see [`api::proxy_origin`]).
+    /// test peer, see [`crate::config::proxy_origin`]).
     pub api_base: String,
 }
 
