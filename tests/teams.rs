@@ -16,9 +16,10 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use base64::Engine as _;
 use jsonwebtoken::{EncodingKey, Header};
+use secrecy::{SecretSlice, SecretString};
 use serde_json::{json, Value};
 use supportbot::auth::AuthConfig;
-use supportbot::config::{Secret, SecretBytes, TeamsBotSettings, TeamsSettings};
+use supportbot::config::{TeamsBotSettings, TeamsSettings};
 use supportbot::conversation::{Lifecycle, LifecycleCommands};
 use supportbot::knowledge::KnowledgeSource;
 use supportbot::lifecycle::Store;
@@ -292,13 +293,13 @@ impl Harness {
         let settings = TeamsSettings {
             bot: Some(TeamsBotSettings {
                 app_id: APP_ID.into(),
-                app_password: Secret::new("app-password"),
+                app_password: SecretString::from("app-password"),
                 openid_metadata: format!("{}/openid", peer.url()),
                 issuer: ISSUER.into(),
                 token_url: format!("{}/token", peer.url()),
                 scope: "https://api.botframework.com/.default".into(),
             }),
-            webhook_key: Some(SecretBytes::new(
+            webhook_key: Some(SecretSlice::from(
                 base64::engine::general_purpose::STANDARD
                     .decode(DOC_WEBHOOK_SECRET)
                     .expect("doc key is base64"),

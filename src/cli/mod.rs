@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args as ClapArgs, Parser, Subcommand};
 
-use crate::config::{Overrides, Settings};
+use crate::config::{Flags, Settings};
 use crate::knowledge::Knowledge;
 use crate::model::{Identity, Inbound, Message};
 
@@ -28,97 +28,22 @@ use crate::model::{Identity, Inbound, Message};
 #[derive(Debug, Parser)]
 #[command(name = "supportbot", version, about, long_about = None)]
 pub struct Args {
-    /// Data directory (database, imported articles).
-    #[arg(long, global = true, env = "SUPPORTBOT_DATA_DIR", value_name = "DIR")]
+    /// Data directory (database, imported articles) [env: SUPPORTBOT_DATA_DIR].
+    #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Config file (TOML); keep it outside the repository, it may hold secrets.
     #[arg(long, global = true, env = "SUPPORTBOT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Load rules, locales and answers from DIR instead of the embedded defaults.
-    #[arg(
-        long,
-        global = true,
-        env = "SUPPORTBOT_INTENTS_DIR",
-        value_name = "DIR"
-    )]
+    /// Load rules, locales and answers from DIR instead of the embedded
+    /// defaults [env: SUPPORTBOT_INTENTS_DIR].
+    #[arg(long, global = true, value_name = "DIR")]
     pub intents: Option<PathBuf>,
-    /// HTTP listen address for `serve`.
-    #[arg(
-        long,
-        global = true,
-        env = "SUPPORTBOT_HTTP_ADDR",
-        value_name = "ADDR",
-        hide = true
-    )]
+    /// HTTP listen address for `serve` (also SUPPORTBOT_HTTP_ADDR).
+    #[arg(long, global = true, value_name = "ADDR", hide = true)]
     pub http_addr: Option<String>,
-    #[command(flatten)]
-    pub discord: DiscordEnv,
     /// What to do; `chat` when omitted.
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-/// Discord settings from the environment (hidden from `--help` flags; see
-/// the README). Token values are never shown.
-#[derive(Debug, Clone, Default, ClapArgs)]
-pub struct DiscordEnv {
-    /// Bot token.
-    #[arg(
-        long = "discord-token",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_TOKEN",
-        hide = true,
-        hide_env_values = true
-    )]
-    pub token: Option<String>,
-    /// Application id.
-    #[arg(
-        long = "discord-application-id",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_APPLICATION_ID",
-        hide = true
-    )]
-    pub application_id: Option<String>,
-    /// Application public key (hex).
-    #[arg(
-        long = "discord-public-key",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_PUBLIC_KEY",
-        hide = true
-    )]
-    pub public_key: Option<String>,
-    /// REST API base.
-    #[arg(
-        long = "discord-api-base",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_API_BASE",
-        hide = true
-    )]
-    pub api_base: Option<String>,
-    /// Register commands at `serve` start: `global`, `guild:<id>` or `off`.
-    #[arg(
-        long = "discord-register",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_REGISTER",
-        hide = true
-    )]
-    pub register: Option<String>,
-    /// Support channel ids for the gateway bot (comma-separated).
-    #[arg(
-        long = "discord-support-channels",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_SUPPORT_CHANNELS",
-        hide = true
-    )]
-    pub support_channels: Option<String>,
-    /// `true` when the MESSAGE_CONTENT intent is enabled for the app.
-    #[arg(
-        long = "discord-message-content",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_MESSAGE_CONTENT",
-        hide = true
-    )]
-    pub message_content: Option<String>,
 }
 
 /// Subcommands.
@@ -252,17 +177,10 @@ pub fn init_tracing() {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(
         args.config.as_deref(),
-        Overrides {
+        Flags {
             data_dir: args.data_dir.clone(),
             http_addr: args.http_addr.clone(),
             intents_dir: args.intents.clone(),
-            discord_token: args.discord.token.clone(),
-            discord_application_id: args.discord.application_id.clone(),
-            discord_public_key: args.discord.public_key.clone(),
-            discord_api_base: args.discord.api_base.clone(),
-            discord_register: args.discord.register.clone(),
-            discord_support_channels: args.discord.support_channels.clone(),
-            discord_message_content: args.discord.message_content.clone(),
         },
     )?;
     match args

@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::conversation::{Lifecycle, LifecycleCommands};
 use crate::knowledge::Knowledge;
 use crate::transport::discord::api::DiscordApi;
-use crate::transport::discord::endpoint::{self, parse_public_key, DiscordEndpoint};
+use crate::transport::discord::endpoint::{self, DiscordEndpoint};
 use crate::transport::discord::gateway::{self, GatewayConfig, DEFAULT_COOLDOWN};
 use crate::transport::discord::respond::Responder;
 use crate::transport::http::{self, App};
@@ -137,14 +137,13 @@ fn teams(settings: &Settings, bot: &Arc<Bot>) -> anyhow::Result<Mounted> {
 /// The Discord interactions endpoint, when the public key is set.
 fn discord_http(settings: &Settings, bot: &Arc<Bot>, metrics: &Metrics) -> anyhow::Result<Mounted> {
     let discord = &settings.discord;
-    let Some(hex) = &discord.public_key else {
+    let Some(key) = discord.public_key else {
         return Ok(Mounted {
             lines: vec!["discord-http: off (SUPPORTBOT_DISCORD_PUBLIC_KEY not set)".into()],
             ..Mounted::default()
         });
     };
-    let key = parse_public_key(hex)?;
-    let api = DiscordApi::new(&discord.api_base, discord.token.clone())?;
+    let api = DiscordApi::new(&discord.api_base, discord.token.clone());
     let endpoint = DiscordEndpoint::new(key, discord.application_id.clone(), api);
     Ok(Mounted {
         lines: vec![format!("discord-http: on (POST {})", endpoint::ROUTE)],
@@ -175,7 +174,7 @@ fn discord_gateway(
         api_base: discord.api_base.clone(),
     };
     let responder = Responder::new(
-        DiscordApi::new(&discord.api_base, discord.token.clone())?,
+        DiscordApi::new(&discord.api_base, discord.token.clone()),
         discord.application_id.clone(),
     );
     let run = gateway::run(bot.clone(), metrics.clone(), responder, config, stopped);

@@ -1,9 +1,11 @@
-//! Discord settings: the typed values `serve` and `register-commands` use,
-//! and how they are picked from flags, environment and file.
+//! Discord settings: the typed values `serve` and `discord register` use,
+//! picked from the environment and the file (flat `discord_*` keys, each
+//! also `SUPPORTBOT_DISCORD_*`).
 
+use ed25519_dalek::VerifyingKey;
 use secrecy::SecretString;
 
-use super::{pick, ConfigError, FileSettings, Overrides};
+use super::{ConfigError, FileSettings, Picked, Sources};
 
 /// The path serenity puts after the origin (API version 10).
 const API_PATH: &str = "/api/v10";
@@ -13,16 +15,18 @@ const DISCORD_ORIGIN: &str = "https://discord.com";
 /// Discord settings. Secrets are wrapped and never printed.
 #[derive(Debug, Clone)]
 pub struct DiscordSettings {
-    /// Bot token (`SUPPORTBOT_DISCORD_TOKEN`).
+    /// Bot token (`SUPPORTBOT_DISCORD_TOKEN`; environment or config file
+    /// only, never a flag, so it does not show in `ps`).
     pub token: Option<SecretString>,
     /// Application id (`SUPPORTBOT_DISCORD_APPLICATION_ID`).
     pub application_id: Option<String>,
-    /// Application public key as 64 hex digits
-    /// (`SUPPORTBOT_DISCORD_PUBLIC_KEY`); the HTTP endpoint runs when set.
-    pub public_key: Option<String>,
+    /// Application public key, given as the 64 hex digits the developer
+    /// portal shows (`SUPPORTBOT_DISCORD_PUBLIC_KEY`); the HTTP endpoint
+    /// runs when set.
+    pub public_key: Option<VerifyingKey>,
     /// REST API base (`SUPPORTBOT_DISCORD_API_BASE`): an http(s) origin,
     /// optionally followed by `/api/v10`.
-    pub api_base: String,
+    pub api_base: ApiBase,
     /// Where `serve` registers the slash commands at start
     /// (`SUPPORTBOT_DISCORD_REGISTER`).
     pub register: Option<RegisterTarget>,
@@ -63,106 +67,126 @@ fn is_snowflake(text: &str) -> bool {
     !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
-pub(super) fn discord_settings(
-    o: &Overrides,
+/// A Discord REST API base, checked once: what was configured and the
+/// origin serenity sends to instead of Discord (`None` for Discord itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiBase {
+    text: String,
+    proxy: Option<String>,
+}
+
+impl ApiBase {
+    /// Parses a base: an http(s) origin, optionally followed by `/api/v10`.
+    pub fn parse(text: &str) -> Result<ApiBase, BadApiBase> {
+        Ok(ApiBase {
+            proxy: proxy_origin(text)?,
+            text: text.trim().to_owned(),
+        })
+    }
+
+    /// The base as configured.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The origin serenity should send requests to instead of Discord, or
+    /// `None` for Discord itself.
+    pub fn proxy(&self) -> Option<&str> {
+        self.proxy.as_deref()
+    }
+}
+
+impl Default for ApiBase {
+    fn default() -> ApiBase {
+        ApiBase {
+            text: DEFAULT_DISCORD_API_BASE.to_owned(),
+            proxy: None,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiBase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Parses an application public key as the developer portal shows it (hex).
+fn public_key(picked: &Picked) -> Result<VerifyingKey, ConfigError> {
+    let bad =
+        || picked.invalid("must be the 64 hex digits the developer portal shows as PUBLIC KEY");
+    let hex = &picked.value;
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    let bytes: [u8; 32] = hex::decode(hex)
+        .map_err(|_| bad())?
+        .try_into()
+        .map_err(|_| bad())?;
+    VerifyingKey::from_bytes(&bytes)
+        .map_err(|e| picked.invalid(format!("not an Ed25519 public key ({e})")))
+}
+
+pub(super) fn settings(
+    src: &Sources<'_>,
     f: &FileSettings,
 ) -> Result<DiscordSettings, ConfigError> {
-    let invalid = |key: &str, message: String| ConfigError::Invalid {
-        key: key.to_owned(),
-        message,
-    };
-    let application_id = pick(
-        &o.discord_application_id,
-        "SUPPORTBOT_DISCORD_APPLICATION_ID",
-        &f.discord_application_id,
-        "discord_application_id",
-    );
-    if let Some((key, id)) = &application_id {
-        if !is_snowflake(id.trim()) {
-            return Err(invalid(key, format!("{id:?} is not a Discord id (digits)")));
+    let application_id = src.pick("discord_application_id", f.discord_application_id.clone());
+    if let Some(p) = &application_id {
+        if !is_snowflake(&p.value) {
+            return Err(p.invalid(format!("{:?} is not a Discord id (digits)", p.value)));
         }
     }
-    let public_key = pick(
-        &o.discord_public_key,
-        "SUPPORTBOT_DISCORD_PUBLIC_KEY",
-        &f.discord_public_key,
-        "discord_public_key",
-    );
-    if let Some((key, hex)) = &public_key {
-        let hex = hex.trim();
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(invalid(
-                key,
-                "must be the 64 hex digits the developer portal shows as PUBLIC KEY".into(),
-            ));
-        }
-    }
-    let register = match pick(
-        &o.discord_register,
-        "SUPPORTBOT_DISCORD_REGISTER",
-        &f.discord_register,
-        "discord_register",
-    ) {
+    let public_key = src
+        .pick("discord_public_key", f.discord_public_key.clone())
+        .map(|p| public_key(&p))
+        .transpose()?;
+    let register = match src.pick("discord_register", f.discord_register.clone()) {
         None => None,
-        Some((_, v)) if v.trim() == "off" => None,
-        Some((key, v)) => Some(RegisterTarget::parse(&v).ok_or_else(|| {
-            invalid(key, format!("{v:?} is not `global`, `guild:<id>` or `off`"))
+        Some(p) if p.value == "off" => None,
+        Some(p) => Some(RegisterTarget::parse(&p.value).ok_or_else(|| {
+            p.invalid(format!(
+                "{:?} is not `global`, `guild:<id>` or `off`",
+                p.value
+            ))
         })?),
     };
     let mut support_channels = Vec::new();
-    if let Some((key, list)) = pick(
-        &o.discord_support_channels,
-        "SUPPORTBOT_DISCORD_SUPPORT_CHANNELS",
-        &f.discord_support_channels,
+    if let Some(p) = src.pick(
         "discord_support_channels",
+        f.discord_support_channels.clone(),
     ) {
-        for id in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        for id in p.value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             support_channels.push(
                 id.parse()
-                    .map_err(|_| invalid(key, format!("{id:?} is not a channel id")))?,
+                    .map_err(|_| p.invalid(format!("{id:?} is not a channel id")))?,
             );
         }
     }
-    let message_content = match pick(
-        &o.discord_message_content,
-        "SUPPORTBOT_DISCORD_MESSAGE_CONTENT",
-        &f.discord_message_content,
-        "discord_message_content",
-    ) {
-        None => false,
-        Some((key, v)) => match v.trim() {
-            "true" | "1" | "yes" => true,
-            "false" | "0" | "no" => false,
-            other => return Err(invalid(key, format!("{other:?} is not true or false"))),
-        },
-    };
-    let api_base = match pick(
-        &o.discord_api_base,
-        "SUPPORTBOT_DISCORD_API_BASE",
-        &f.discord_api_base,
-        "discord_api_base",
-    ) {
-        None => DEFAULT_DISCORD_API_BASE.to_owned(),
-        Some((key, v)) => {
-            // serenity can only send to another origin, so refuse now what
-            // would otherwise fail on the first REST call.
-            proxy_origin(&v).map_err(|e| invalid(key, e.to_string()))?;
-            v.trim().to_owned()
-        }
+    let message_content =
+        match src.pick("discord_message_content", f.discord_message_content.clone()) {
+            None => false,
+            Some(p) => match p.value.as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                other => return Err(p.invalid(format!("{other:?} is not true or false"))),
+            },
+        };
+    // serenity can only send to another origin, so refuse now what would
+    // otherwise fail on the first REST call.
+    let api_base = match src.pick("discord_api_base", f.discord_api_base.clone()) {
+        None => ApiBase::default(),
+        Some(p) => ApiBase::parse(&p.value).map_err(|e| p.invalid(e.to_string()))?,
     };
     Ok(DiscordSettings {
         api_base,
         support_channels,
         message_content,
-        token: pick(
-            &o.discord_token,
-            "SUPPORTBOT_DISCORD_TOKEN",
-            &f.discord_token,
-            "discord_token",
-        )
-        .map(|(_, t)| SecretString::from(t.trim().to_owned())),
-        application_id: application_id.map(|(_, v)| v.trim().to_owned()),
-        public_key: public_key.map(|(_, v)| v.trim().to_ascii_lowercase()),
+        token: src
+            .pick("discord_token", f.discord_token.clone())
+            .map(|p| SecretString::from(p.value)),
+        application_id: application_id.map(|p| p.value),
+        public_key,
         register,
     })
 }

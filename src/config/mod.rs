@@ -1,33 +1,55 @@
-//! Settings, read once at start from an optional TOML file and
-//! `SUPPORTBOT_*` environment variables (command-line flags win, then the
-//! environment, then the file, then defaults). Nothing below `main` and this
-//! module reads the environment.
+//! Settings, read once at start by one loader: the optional TOML file, then
+//! the `SUPPORTBOT_*` environment (through one lookup), then command-line
+//! flags, each later source winning. Every setting goes through the same
+//! [`Sources::pick`]: its file key `k` (`teams.app_id` inside `[teams]`) is
+//! also the variable `SUPPORTBOT_K` (`SUPPORTBOT_TEAMS_APP_ID`), and empty
+//! values count as unset. Values are parsed here, once, into typed values;
+//! secrets are `secrecy` types. Nothing below `main` and this module reads
+//! the environment.
+//!
+//! Adding a setting: one field with its doc in the file struct
+//! ([`FileSettings`], [`TeamsFile`]) and its typed value in the settings
+//! struct, filled by one `pick`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod discord;
+mod teams;
+#[cfg(test)]
+mod tests;
+
+pub use discord::{
+    proxy_origin, ApiBase, BadApiBase, DiscordSettings, RegisterTarget, DEFAULT_DISCORD_API_BASE,
+};
+pub use teams::{
+    TeamsBotSettings, TeamsFile, TeamsSettings, DEFAULT_TEAMS_ISSUER,
+    DEFAULT_TEAMS_OPENID_METADATA, DEFAULT_TEAMS_SCOPE, DEFAULT_TEAMS_TOKEN_URL,
+};
+
 /// Default data directory (relative to the working directory).
 pub const DEFAULT_DATA_DIR: &str = "./data";
 /// Default HTTP listen address of `serve`.
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
 
-/// The config file, all keys optional. Unknown keys are errors.
+/// The config file, all keys optional. Unknown keys are errors. Each key is
+/// also the variable `SUPPORTBOT_<KEY>`, which wins over the file.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileSettings {
     /// Where the database lives.
-    pub data_dir: Option<PathBuf>,
+    pub data_dir: Option<String>,
     /// `serve` listen address.
     pub http_addr: Option<String>,
     /// Rules, locales and answers directory; the embedded copy when unset.
-    pub intents_dir: Option<PathBuf>,
+    pub intents_dir: Option<String>,
     /// Imported articles; `<data_dir>/articles` when unset.
-    pub articles_dir: Option<PathBuf>,
+    pub articles_dir: Option<String>,
     /// Lifecycle policy (disabled days, grace, seat limit, per-country
     /// overrides, refund rules); built-in defaults when unset.
-    pub policy_file: Option<PathBuf>,
+    pub policy_file: Option<String>,
     /// Who administers what: support agents, Discord admin roles, Teams
     /// admins.
     #[serde(default)]
@@ -40,7 +62,7 @@ pub struct FileSettings {
     pub discord_public_key: Option<String>,
     /// Discord REST API base.
     pub discord_api_base: Option<String>,
-    /// Register slash commands when `serve` starts: `global` or `guild:<id>`.
+    /// Register slash commands when `serve` starts: `global`, `guild:<id>` or `off`.
     pub discord_register: Option<String>,
     /// Channel ids (comma-separated) where the gateway bot answers every message.
     pub discord_support_channels: Option<String>,
@@ -48,65 +70,6 @@ pub struct FileSettings {
     pub discord_message_content: Option<String>,
     /// Microsoft Teams (`[teams]`).
     pub teams: Option<TeamsFile>,
-}
-
-mod discord;
-mod teams;
-#[cfg(test)]
-mod tests;
-
-use discord::discord_settings;
-pub use discord::{
-    proxy_origin, BadApiBase, DiscordSettings, RegisterTarget, DEFAULT_DISCORD_API_BASE,
-};
-use teams::teams_settings;
-pub use teams::{
-    TeamsBotSettings, TeamsFile, TeamsSettings, DEFAULT_TEAMS_ISSUER,
-    DEFAULT_TEAMS_OPENID_METADATA, DEFAULT_TEAMS_SCOPE, DEFAULT_TEAMS_TOKEN_URL,
-};
-
-/// A secret string: `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-/// Secret key bytes (the decoded outgoing-webhook token): never shown.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretBytes(Vec<u8>);
-
-impl SecretBytes {
-    /// Wraps key bytes.
-    pub fn new(bytes: Vec<u8>) -> SecretBytes {
-        SecretBytes(bytes)
-    }
-
-    /// The key bytes.
-    pub fn expose(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for SecretBytes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretBytes(<redacted>)")
-    }
 }
 
 /// Effective settings.
@@ -152,90 +115,142 @@ pub enum ConfigError {
     /// A value is malformed.
     #[error("{key}: {message}")]
     Invalid {
-        /// Which setting (environment variable or file key).
+        /// Which setting (flag, environment variable or file key).
         key: String,
         /// What is wrong.
         message: String,
     },
 }
 
-/// Values given on the command line or in the environment (clap merges the
-/// two).
+/// Values given as command-line flags; they win over the environment and
+/// the file.
 #[derive(Debug, Default, Clone)]
-pub struct Overrides {
-    /// `--data-dir` / `SUPPORTBOT_DATA_DIR`.
+pub struct Flags {
+    /// `--data-dir`.
     pub data_dir: Option<PathBuf>,
-    /// `SUPPORTBOT_HTTP_ADDR`.
+    /// `--http-addr`.
     pub http_addr: Option<String>,
-    /// `--intents` / `SUPPORTBOT_INTENTS_DIR`.
+    /// `--intents`.
     pub intents_dir: Option<PathBuf>,
-    /// `SUPPORTBOT_DISCORD_TOKEN`.
-    pub discord_token: Option<String>,
-    /// `SUPPORTBOT_DISCORD_APPLICATION_ID`.
-    pub discord_application_id: Option<String>,
-    /// `SUPPORTBOT_DISCORD_PUBLIC_KEY`.
-    pub discord_public_key: Option<String>,
-    /// `SUPPORTBOT_DISCORD_API_BASE`.
-    pub discord_api_base: Option<String>,
-    /// `SUPPORTBOT_DISCORD_REGISTER`.
-    pub discord_register: Option<String>,
-    /// `SUPPORTBOT_DISCORD_SUPPORT_CHANNELS`.
-    pub discord_support_channels: Option<String>,
-    /// `SUPPORTBOT_DISCORD_MESSAGE_CONTENT`.
-    pub discord_message_content: Option<String>,
+}
+
+impl Flags {
+    /// The flag for a file key, with the name to blame.
+    fn get(&self, key: &str) -> Option<(&'static str, String)> {
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        match key {
+            "data_dir" => path(&self.data_dir).map(|v| ("--data-dir", v)),
+            "http_addr" => self.http_addr.clone().map(|v| ("--http-addr", v)),
+            "intents_dir" => path(&self.intents_dir).map(|v| ("--intents", v)),
+            _ => None,
+        }
+    }
+}
+
+/// A raw setting and the name to blame when it is malformed (the flag, the
+/// variable or the file key it came from).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Picked {
+    /// Where it came from.
+    pub name: String,
+    /// The value, trimmed.
+    pub value: String,
+}
+
+impl Picked {
+    /// A [`ConfigError::Invalid`] blaming this value's source.
+    pub fn invalid(&self, message: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            key: self.name.clone(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The environment variable of a file key: `teams.app_id` →
+/// `SUPPORTBOT_TEAMS_APP_ID`.
+pub fn env_name(key: &str) -> String {
+    format!("SUPPORTBOT_{}", key.replace('.', "_").to_ascii_uppercase())
+}
+
+/// The environment and the flags, in front of the file.
+pub(crate) struct Sources<'a> {
+    env: &'a dyn Fn(&str) -> Option<String>,
+    flags: &'a Flags,
+}
+
+impl Sources<'_> {
+    /// The one rule for every setting: the flag wins, then
+    /// `SUPPORTBOT_<KEY>`, then the file's `key`; empty values count as
+    /// unset.
+    pub fn pick(&self, key: &'static str, file: Option<String>) -> Option<Picked> {
+        let set = |v: String| {
+            let v = v.trim();
+            (!v.is_empty()).then(|| v.to_owned())
+        };
+        if let Some((name, value)) = self.flags.get(key) {
+            if let Some(value) = set(value) {
+                return Some(Picked {
+                    name: name.to_owned(),
+                    value,
+                });
+            }
+        }
+        let var = env_name(key);
+        if let Some(value) = (self.env)(&var).and_then(set) {
+            return Some(Picked { name: var, value });
+        }
+        file.and_then(set).map(|value| Picked {
+            name: key.to_owned(),
+            value,
+        })
+    }
 }
 
 impl Settings {
     /// Loads settings from `config` (if given), the `SUPPORTBOT_*`
-    /// environment and `overrides`.
-    pub fn load(config: Option<&Path>, overrides: Overrides) -> Result<Settings, ConfigError> {
-        Settings::load_with_env(config, overrides, &|name| std::env::var(name).ok())
+    /// environment and `flags`.
+    pub fn load(config: Option<&Path>, flags: Flags) -> Result<Settings, ConfigError> {
+        Settings::load_with_env(config, flags, &|name| std::env::var(name).ok())
     }
 
     /// [`Settings::load`] with the environment given as a lookup function.
     pub fn load_with_env(
         config: Option<&Path>,
-        overrides: Overrides,
+        flags: Flags,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Settings, ConfigError> {
         let file = match config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-                toml::from_str::<FileSettings>(&text).map_err(|e| ConfigError::Parse {
-                    path: path.to_path_buf(),
-                    message: e.to_string().trim_end().to_owned(),
-                })?
-            }
+            Some(path) => read_file(path)?,
             None => FileSettings::default(),
         };
-        let discord = discord_settings(&overrides, &file)?;
-        let http_addr = overrides
-            .http_addr
-            .map(|v| ("SUPPORTBOT_HTTP_ADDR", v))
-            .or(file.http_addr.map(|v| ("http_addr", v)))
-            .unwrap_or(("http_addr", DEFAULT_HTTP_ADDR.to_owned()));
-        let parsed_addr = http_addr.1.parse().map_err(|_| ConfigError::Invalid {
-            key: http_addr.0.to_owned(),
-            message: format!("{:?} is not an address like 127.0.0.1:8080", http_addr.1),
+        let src = Sources { env, flags: &flags };
+        let http_addr = src
+            .pick("http_addr", file.http_addr.clone())
+            .unwrap_or_else(|| Picked {
+                name: "http_addr".into(),
+                value: DEFAULT_HTTP_ADDR.into(),
+            });
+        let parsed_addr = http_addr.value.parse().map_err(|_| {
+            http_addr.invalid(format!(
+                "{:?} is not an address like 127.0.0.1:8080",
+                http_addr.value
+            ))
         })?;
-        let data_dir = overrides
-            .data_dir
-            .or(file.data_dir)
+        let path =
+            |key, value: Option<String>| src.pick(key, value).map(|p| PathBuf::from(p.value));
+        let data_dir = path("data_dir", file.data_dir.clone())
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         Ok(Settings {
-            articles_dir: file
-                .articles_dir
+            articles_dir: path("articles_dir", file.articles_dir.clone())
                 .unwrap_or_else(|| data_dir.join("articles")),
             data_dir,
             http_addr: parsed_addr,
-            intents_dir: overrides.intents_dir.or(file.intents_dir),
-            policy_file: file.policy_file,
+            intents_dir: path("intents_dir", file.intents_dir.clone()),
+            policy_file: path("policy_file", file.policy_file.clone()),
+            discord: discord::settings(&src, &file)?,
+            teams: teams::settings(&src, file.teams.clone().unwrap_or_default())?,
             auth: file.auth,
-            discord,
-            teams: teams_settings(file.teams.unwrap_or_default(), env)?,
         })
     }
 
@@ -256,15 +271,13 @@ impl Settings {
     }
 }
 
-/// An environment value wins over the file; empty values count as unset.
-pub(super) fn pick(
-    env: &Option<String>,
-    env_key: &'static str,
-    file: &Option<String>,
-    file_key: &'static str,
-) -> Option<(&'static str, String)> {
-    let set = |v: &Option<String>| v.as_ref().filter(|v| !v.trim().is_empty()).cloned();
-    set(env)
-        .map(|v| (env_key, v))
-        .or_else(|| set(file).map(|v| (file_key, v)))
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str::<FileSettings>(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().to_owned(),
+    })
 }

@@ -1,12 +1,13 @@
 //! Microsoft Teams settings: the `[teams]` table, its `SUPPORTBOT_TEAMS_*`
 //! variables and the typed values the Teams transport uses.
 
+use secrecy::{SecretSlice, SecretString};
 use serde::Deserialize;
 
-use super::{ConfigError, Secret, SecretBytes};
+use super::{ConfigError, Sources};
 
-/// The `[teams]` table of the config file; each key is also a
-/// `SUPPORTBOT_TEAMS_*` variable, which wins.
+/// The `[teams]` table of the config file; each key `k` is also the
+/// variable `SUPPORTBOT_TEAMS_K`, which wins.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TeamsFile {
@@ -45,7 +46,7 @@ pub struct TeamsSettings {
     /// password are set.
     pub bot: Option<TeamsBotSettings>,
     /// The decoded outgoing-webhook key (`POST /teams/webhook`), when set.
-    pub webhook_key: Option<SecretBytes>,
+    pub webhook_key: Option<SecretSlice<u8>>,
 }
 
 /// Settings of the Teams bot.
@@ -55,7 +56,7 @@ pub struct TeamsBotSettings {
     /// of outbound ones.
     pub app_id: String,
     /// Client secret.
-    pub app_password: Secret,
+    pub app_password: SecretString,
     /// OpenID metadata URL whose `jwks_uri` holds the signing keys.
     pub openid_metadata: String,
     /// Expected issuer of inbound tokens.
@@ -66,103 +67,50 @@ pub struct TeamsBotSettings {
     pub scope: String,
 }
 
-/// Picks a Teams value: the environment variable wins over the file key;
-/// empty values count as absent. Returns the value and the name to blame.
-fn pick_env(
-    env: &dyn Fn(&str) -> Option<String>,
-    var: &'static str,
-    file: Option<String>,
-    key: &'static str,
-) -> Option<(String, &'static str)> {
-    let present = |v: &String| !v.trim().is_empty();
-    env(var)
-        .filter(present)
-        .map(|v| (v, var))
-        .or(file.filter(present).map(|v| (v, key)))
-}
-
-pub(super) fn teams_settings(
-    file: TeamsFile,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<TeamsSettings, ConfigError> {
+pub(super) fn settings(src: &Sources<'_>, file: TeamsFile) -> Result<TeamsSettings, ConfigError> {
     use base64::Engine as _;
-    let webhook_key = match pick_env(
-        env,
-        "SUPPORTBOT_TEAMS_WEBHOOK_SECRET",
-        file.webhook_secret,
-        "teams.webhook_secret",
-    ) {
+    let webhook_key = match src.pick("teams.webhook_secret", file.webhook_secret) {
         None => None,
-        Some((value, name)) => {
+        Some(p) => {
             let bytes = base64::engine::general_purpose::STANDARD
-                .decode(value.trim())
-                .map_err(|e| ConfigError::Invalid {
-                    key: name.to_owned(),
-                    message: format!(
+                .decode(&p.value)
+                .map_err(|e| {
+                    p.invalid(format!(
                         "not base64 ({e}); paste the security token exactly as Teams shows it"
-                    ),
+                    ))
                 })?;
             if bytes.is_empty() {
-                return Err(ConfigError::Invalid {
-                    key: name.to_owned(),
-                    message: "decodes to an empty key".into(),
-                });
+                return Err(p.invalid("decodes to an empty key"));
             }
-            Some(SecretBytes::new(bytes))
+            Some(SecretSlice::from(bytes))
         }
     };
-    let app_id = pick_env(env, "SUPPORTBOT_TEAMS_APP_ID", file.app_id, "teams.app_id");
-    let password = pick_env(
-        env,
-        "SUPPORTBOT_TEAMS_APP_PASSWORD",
-        file.app_password,
-        "teams.app_password",
-    );
+    let app_id = src.pick("teams.app_id", file.app_id);
+    let password = src.pick("teams.app_password", file.app_password);
+    let missing = |key: &str, set: &str| ConfigError::Invalid {
+        key: super::env_name(key),
+        message: format!("missing, but {set} is set; the Teams bot needs both"),
+    };
     let bot = match (app_id, password) {
         (None, None) => None,
-        (Some((_, name)), None) => {
-            return Err(ConfigError::Invalid {
-                key: "SUPPORTBOT_TEAMS_APP_PASSWORD".into(),
-                message: format!("missing, but {name} is set; the Teams bot needs both"),
-            })
-        }
-        (None, Some((_, name))) => {
-            return Err(ConfigError::Invalid {
-                key: "SUPPORTBOT_TEAMS_APP_ID".into(),
-                message: format!("missing, but {name} is set; the Teams bot needs both"),
-            })
-        }
-        (Some((app_id, _)), Some((password, _))) => {
-            let or = |var, value: Option<String>, key, default: &str| {
-                pick_env(env, var, value, key).map_or_else(|| default.to_owned(), |(v, _)| v)
+        (Some(id), None) => return Err(missing("teams.app_password", &id.name)),
+        (None, Some(pw)) => return Err(missing("teams.app_id", &pw.name)),
+        (Some(app_id), Some(password)) => {
+            let or = |key, value, default: &str| {
+                src.pick(key, value)
+                    .map_or_else(|| default.to_owned(), |p| p.value)
             };
             Some(TeamsBotSettings {
-                app_id: app_id.trim().to_owned(),
-                app_password: Secret::new(password),
+                app_id: app_id.value,
+                app_password: SecretString::from(password.value),
                 openid_metadata: or(
-                    "SUPPORTBOT_TEAMS_OPENID_METADATA",
-                    file.openid_metadata,
                     "teams.openid_metadata",
+                    file.openid_metadata,
                     DEFAULT_TEAMS_OPENID_METADATA,
                 ),
-                issuer: or(
-                    "SUPPORTBOT_TEAMS_ISSUER",
-                    file.issuer,
-                    "teams.issuer",
-                    DEFAULT_TEAMS_ISSUER,
-                ),
-                token_url: or(
-                    "SUPPORTBOT_TEAMS_TOKEN_URL",
-                    file.token_url,
-                    "teams.token_url",
-                    DEFAULT_TEAMS_TOKEN_URL,
-                ),
-                scope: or(
-                    "SUPPORTBOT_TEAMS_SCOPE",
-                    file.scope,
-                    "teams.scope",
-                    DEFAULT_TEAMS_SCOPE,
-                ),
+                issuer: or("teams.issuer", file.issuer, DEFAULT_TEAMS_ISSUER),
+                token_url: or("teams.token_url", file.token_url, DEFAULT_TEAMS_TOKEN_URL),
+                scope: or("teams.scope", file.scope, DEFAULT_TEAMS_SCOPE),
             })
         }
     };

@@ -115,7 +115,10 @@ pub async fn spawn_discord(
     let mut endpoint = DiscordEndpoint::new(
         signing_key().verifying_key(),
         Some("42".into()),
-        DiscordApi::new(api_base, None).expect("a valid API base"),
+        DiscordApi::new(
+            &supportbot::config::ApiBase::parse(api_base).expect("a valid API base"),
+            None,
+        ),
     );
     configure(&mut endpoint);
     let metrics = Metrics::new();

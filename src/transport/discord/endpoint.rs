@@ -43,20 +43,6 @@ pub struct DiscordEndpoint {
     pub responder: Responder,
 }
 
-/// A bad `SUPPORTBOT_DISCORD_PUBLIC_KEY`.
-#[derive(Debug, thiserror::Error)]
-#[error("SUPPORTBOT_DISCORD_PUBLIC_KEY must be 64 hex digits (a 32-byte Ed25519 key): {0}")]
-pub struct KeyError(String);
-
-/// Parses an application public key as the developer portal shows it (hex).
-pub fn parse_public_key(hex_key: &str) -> Result<VerifyingKey, KeyError> {
-    let bytes: [u8; 32] = hex::decode(hex_key.trim())
-        .map_err(|e| KeyError(e.to_string()))?
-        .try_into()
-        .map_err(|v: Vec<u8>| KeyError(format!("{} bytes", v.len())))?;
-    VerifyingKey::from_bytes(&bytes).map_err(|e| KeyError(e.to_string()))
-}
-
 impl DiscordEndpoint {
     /// An endpoint verifying with `key`, following up through `api`.
     pub fn new(key: VerifyingKey, application_id: Option<String>, api: DiscordApi) -> Self {
@@ -150,18 +136,4 @@ async fn interactions(
         .await;
     let (content_type, bytes) = initial.encode();
     ([(CONTENT_TYPE, content_type)], bytes).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn public_keys_must_be_32_bytes_of_hex() {
-        assert!(parse_public_key("zz").is_err());
-        assert!(parse_public_key("abcd").is_err());
-        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
-        let parsed = parse_public_key(&hex::encode(key.as_bytes())).expect("valid");
-        assert_eq!(parsed, key);
-    }
 }

@@ -45,8 +45,8 @@ pub struct GatewayConfig {
     /// Per-user cooldown.
     pub cooldown: Duration,
     /// REST base (`https://discord.com/api/v10`, or another origin such as a
-    /// test peer, see [`crate::config::proxy_origin`]).
-    pub api_base: String,
+    /// test peer, see [`crate::config::ApiBase`]).
+    pub api_base: crate::config::ApiBase,
 }
 
 struct Handler {
@@ -79,7 +79,7 @@ pub async fn run(
             "discord gateway: MESSAGE_CONTENT intent off; answering DMs, mentions and slash commands only"
         );
     }
-    let http = api::http_builder(&config.api_base, Some(&config.token))?;
+    let http = api::http_builder(&config.api_base, Some(&config.token));
     let handler = Handler {
         bot,
         metrics,

@@ -24,7 +24,9 @@ use std::time::Duration;
 
 use axum::Router;
 
-use crate::config::{SecretBytes, TeamsSettings};
+use secrecy::SecretSlice;
+
+use crate::config::TeamsSettings;
 use crate::Bot;
 use bot::TeamsBot;
 
@@ -33,7 +35,7 @@ use bot::TeamsBot;
 pub struct TeamsState {
     bot: Arc<Bot>,
     teams_bot: Option<TeamsBot>,
-    webhook_key: Option<SecretBytes>,
+    webhook_key: Option<SecretSlice<u8>>,
 }
 
 impl TeamsState {

@@ -23,8 +23,8 @@ use sha2::Sha256;
 
 use super::activity::{self, Activity, Intake};
 use super::reply::text_chunks;
-use crate::config::SecretBytes;
 use crate::Bot;
+use secrecy::{ExposeSecret, SecretSlice};
 
 /// Teams closes the connection after five seconds; answer before that.
 const ANSWER_WITHIN: Duration = Duration::from_millis(4500);
@@ -79,11 +79,11 @@ pub const ROUTE: &str = "/teams/webhook";
 #[derive(Clone)]
 struct WebhookState {
     bot: Arc<Bot>,
-    key: Arc<SecretBytes>,
+    key: Arc<SecretSlice<u8>>,
 }
 
 /// `POST /teams/webhook`, verified with `key`, answered by `bot`.
-pub fn routes(bot: Arc<Bot>, key: SecretBytes) -> Router {
+pub fn routes(bot: Arc<Bot>, key: SecretSlice<u8>) -> Router {
     let state = WebhookState {
         bot,
         key: Arc::new(key),
@@ -93,7 +93,7 @@ pub fn routes(bot: Arc<Bot>, key: SecretBytes) -> Router {
 
 async fn webhook(State(state): State<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
     let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    if let Err(e) = verify(state.key.expose(), authorization, &body) {
+    if let Err(e) = verify(state.key.expose_secret(), authorization, &body) {
         tracing::warn!(reason = %e, "refused Teams webhook request");
         return StatusCode::UNAUTHORIZED.into_response();
     }
