@@ -43,12 +43,12 @@ pub struct Args {
     pub http_addr: Option<String>,
     /// What to do; `chat` when omitted.
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Option<CliCommand>,
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub enum CliCommand {
     /// Talk to the bot on stdin/stdout (the default).
     Chat(LocaleArg),
     /// Answer one message.
@@ -185,38 +185,40 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     match args
         .command
-        .unwrap_or(Command::Chat(LocaleArg { locale: None }))
+        .unwrap_or(CliCommand::Chat(LocaleArg { locale: None }))
     {
-        Command::Intents(IntentsCommand::Check { dir }) => {
+        CliCommand::Intents(IntentsCommand::Check { dir }) => {
             let mut source = settings.knowledge_source();
             if let Some(d) = dir {
                 source.origin = crate::source::Origin::Dir(d);
             }
             Ok(check::run(&source))
         }
-        Command::ImportArticles(a) => {
+        CliCommand::ImportArticles(a) => {
             let out = a.out.unwrap_or_else(|| settings.articles_dir.clone());
             import::run(&a.src, &out)
         }
-        Command::Discord(DiscordCommand::Register { guild, print }) => {
+        CliCommand::Discord(DiscordCommand::Register { guild, print }) => {
             discord::register(&settings, guild.as_deref(), print)
         }
         command => {
             let knowledge = load_knowledge(&settings)?;
             match command {
-                Command::Chat(locale) => {
+                CliCommand::Chat(locale) => {
                     let actions = lifecycle::open_for_chat(&settings);
                     chat::run(knowledge, actions, locale.locale)
                 }
-                Command::Ask(a) => oneshot::ask(knowledge, lifecycle::open_for_chat(&settings), &a),
-                Command::Admin { options, command } => {
+                CliCommand::Ask(a) => {
+                    oneshot::ask(knowledge, lifecycle::open_for_chat(&settings), &a)
+                }
+                CliCommand::Admin { options, command } => {
                     admin::run(&settings, knowledge, command, options)
                 }
-                Command::Explain(a) => oneshot::explain(&knowledge, &a),
-                Command::Classify(c) => oneshot::classify(&knowledge, &c),
-                Command::Eval(e) => eval::run(&knowledge, &e),
-                Command::Serve => serve::run(&settings, knowledge),
-                Command::Intents(_) | Command::ImportArticles(_) | Command::Discord(_) => {
+                CliCommand::Explain(a) => oneshot::explain(&knowledge, &a),
+                CliCommand::Classify(c) => oneshot::classify(&knowledge, &c),
+                CliCommand::Eval(e) => eval::run(&knowledge, &e),
+                CliCommand::Serve => serve::run(&settings, knowledge),
+                CliCommand::Intents(_) | CliCommand::ImportArticles(_) | CliCommand::Discord(_) => {
                     Ok(ExitCode::SUCCESS)
                 }
             }

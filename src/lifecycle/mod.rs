@@ -19,23 +19,23 @@
 //! its state change, audit records and idempotency record were committed together and
 //! flushed. This module imports neither sled nor any networking.
 
-pub mod account;
-pub mod action;
-pub mod audit;
-pub mod clock;
-pub mod confirm;
-pub mod engine;
-pub mod error;
-pub mod money;
-pub mod outcome;
-pub mod plan;
-pub mod policy;
+mod account;
+mod action;
+mod audit;
+mod clock;
+mod engine;
+mod error;
+mod money;
+mod outcome;
+mod plan;
+mod policy;
 mod port;
-pub mod provision;
-pub mod scheduler;
-pub mod seed;
-pub mod service;
-pub mod transition;
+mod provision;
+mod scheduler;
+mod seed;
+mod service;
+mod token;
+mod transition;
 
 #[cfg(test)]
 mod tests;
@@ -46,7 +46,6 @@ pub use account::{
 pub use action::{Action, CloseMode, Facts};
 pub use audit::{Actor, AuditKind, AuditRecord};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use confirm::{ConfirmationId, ConfirmationStatus, PendingConfirmation, TokenKey, CONFIRM_TTL};
 pub use engine::Engine;
 pub use error::{LifecycleError, RefundRefusal};
 pub use money::{Currency, Money, MoneyError};
@@ -58,3 +57,4 @@ pub use policy::{Policy, PolicyError, Rules, RETENTION_CAP_DAYS};
 pub use port::{Committed, Store, StoreError, WriteSet};
 pub use seed::{AccountSeed, Seed, SubscriptionSeed};
 pub use service::LifecycleService;
+pub use token::{ConfirmationId, ConfirmationStatus, PendingConfirmation, TokenKey, CONFIRM_TTL};

@@ -7,10 +7,10 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::audit::{Actor, AuditKind, AuditRecord};
-use super::confirm::ConfirmationStatus;
 use super::engine::Engine;
 use super::error::LifecycleError;
 use super::outcome::TickReport;
+use super::token::ConfirmationStatus;
 use super::transition::{step_due, ScheduledStep};
 use super::Subscription;
 use crate::lifecycle::{Store, StoreError, WriteSet};

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use super::codec::{audit_seq, split, Tree};
 use super::group_commit::GroupCommit;
 use super::journal::JournalOp;
-use super::journaled::{Engine, JournaledWriter};
+use super::journaled::{JournalEngine, JournaledWriter};
 use super::overlay::Base;
 use super::raw::{self, impl_store, Raw, Visitor};
 use crate::lifecycle::{
@@ -208,7 +208,7 @@ struct SledEngine {
     data_file: Option<std::fs::File>,
 }
 
-impl Engine for SledEngine {
+impl JournalEngine for SledEngine {
     fn apply(&self, writes: &[JournalOp]) -> Result<(), StoreError> {
         apply_ops(&self.trees, writes)
     }

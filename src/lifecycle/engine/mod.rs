@@ -11,11 +11,11 @@ mod confirm;
 mod propose;
 
 use super::audit::{Actor, AuditKind, AuditRecord};
-use super::confirm::TokenKey;
 use super::error::LifecycleError;
 use super::outcome::{AccountStatus, IdempotencyRecord, StoredOutcome};
 use super::plan::AccountView;
 use super::policy::Policy;
+use super::token::TokenKey;
 use crate::auth::{self, AuthConfig, UserKey, VerifiedAdmin};
 use crate::lifecycle::{Store, StoreError, WriteSet};
 use crate::model::Identity;

@@ -6,12 +6,12 @@ use super::{internal_rng, Engine};
 use crate::auth::{Role, VerifiedAdmin};
 use crate::lifecycle::action::Action;
 use crate::lifecycle::audit::{Actor, AuditKind, AuditRecord};
-use crate::lifecycle::confirm::{
-    ConfirmationId, ConfirmationStatus, PendingConfirmation, CONFIRM_TTL,
-};
 use crate::lifecycle::error::LifecycleError;
 use crate::lifecycle::outcome::{IdempotencyRecord, Proposal, StoredOutcome};
 use crate::lifecycle::plan::plan;
+use crate::lifecycle::token::{
+    ConfirmationId, ConfirmationStatus, PendingConfirmation, CONFIRM_TTL,
+};
 use crate::lifecycle::{Committed, Store, WriteSet};
 use crate::model::EventId;
 

@@ -122,7 +122,7 @@ async fn interactions(
         state.metrics.signature_failure(reason);
         return error(StatusCode::UNAUTHORIZED, "invalid request signature");
     }
-    let parsed = Interaction::parse(&body).and_then(|i| i.action().map(|a| (i, a)));
+    let parsed = Interaction::parse(&body).and_then(|i| i.intake().map(|a| (i, a)));
     let (interaction, action) = match parsed {
         Ok(v) => v,
         Err(e) => {

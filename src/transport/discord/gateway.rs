@@ -158,7 +158,7 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, _ctx: Context, interaction: GatewayInteraction) {
-        let parsed = from_gateway(&interaction).and_then(|i| i.action().map(|a| (i, a)));
+        let parsed = from_gateway(&interaction).and_then(|i| i.intake().map(|a| (i, a)));
         let (interaction, action) = match parsed {
             Ok(v) => v,
             Err(e) => {
@@ -336,7 +336,7 @@ mod tests {
             Some(InteractionType::ApplicationCommand)
         );
         assert_eq!(parsed.locales(), vec!["no".to_owned(), "en-US".to_owned()]);
-        let super::super::payload::Action::Handle(inbound) = parsed.action().expect("an action")
+        let super::super::payload::Intake::Handle(inbound) = parsed.intake().expect("an action")
         else {
             panic!("a command to handle");
         };

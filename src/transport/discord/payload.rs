@@ -147,7 +147,7 @@ struct ModalInput {
 
 /// What the endpoint should do with a verified interaction.
 #[derive(Debug, Clone)]
-pub enum Action {
+pub enum Intake {
     /// Answer PONG.
     Pong,
     /// Answer an autocomplete request (no options autocomplete: no choices).
@@ -198,22 +198,22 @@ impl Interaction {
     }
 
     /// What to do with it.
-    pub fn action(&self) -> Result<Action, PayloadError> {
+    pub fn intake(&self) -> Result<Intake, PayloadError> {
         match self.kind()? {
-            InteractionType::Ping => Ok(Action::Pong),
-            InteractionType::Autocomplete => Ok(Action::Autocomplete),
+            InteractionType::Ping => Ok(Intake::Pong),
+            InteractionType::Autocomplete => Ok(Intake::Autocomplete),
             InteractionType::ApplicationCommand => {
                 let data: CommandData = self.data_as("application command")?;
                 Ok(match command_message(&data) {
-                    Ok(message) => Action::Handle(Box::new(self.inbound(message)?)),
-                    Err(notice) => Action::Notice(notice),
+                    Ok(message) => Intake::Handle(Box::new(self.inbound(message)?)),
+                    Err(notice) => Intake::Notice(notice),
                 })
             }
             InteractionType::MessageComponent => {
                 let data: ComponentData = self.data_as("message component")?;
                 let id = data.custom_id.as_str();
                 let message = if let Some(token) = id.strip_prefix(CONFIRM_TYPED) {
-                    return Ok(Action::AskAccount {
+                    return Ok(Intake::AskAccount {
                         token: token.to_owned(),
                     });
                 } else if let Some(token) = id.strip_prefix(CONFIRM) {
@@ -228,14 +228,14 @@ impl Interaction {
                 } else if let Some(n) = id.strip_prefix(CHOICE) {
                     Message::Text(n.to_owned())
                 } else {
-                    return Ok(Action::Notice(Notice::UnknownButton));
+                    return Ok(Intake::Notice(Notice::UnknownButton));
                 };
-                Ok(Action::Handle(Box::new(self.inbound(message)?)))
+                Ok(Intake::Handle(Box::new(self.inbound(message)?)))
             }
             InteractionType::ModalSubmit => {
                 let data: ModalData = self.data_as("modal submit")?;
                 let Some(token) = data.custom_id.strip_prefix(CONFIRM_TYPED) else {
-                    return Ok(Action::Notice(Notice::UnknownButton));
+                    return Ok(Intake::Notice(Notice::UnknownButton));
                 };
                 let typed = data
                     .components
@@ -247,7 +247,7 @@ impl Interaction {
                     token: token.to_owned(),
                     typed,
                 });
-                Ok(Action::Handle(Box::new(self.inbound(message)?)))
+                Ok(Intake::Handle(Box::new(self.inbound(message)?)))
             }
         }
     }

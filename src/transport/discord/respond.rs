@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use super::api::DiscordApi;
 use super::custom_id::{ACCOUNT_INPUT, CONFIRM_TYPED};
 use super::kind::{CallbackType, ComponentType, InteractionType};
-use super::payload::{Action, Interaction, Notice};
+use super::payload::{Intake, Interaction, Notice};
 use super::render;
 use crate::model::{Attachment, Inbound, Message, Reply};
 use crate::transport::metrics::Metrics;
@@ -79,34 +79,34 @@ impl Responder {
         bot: &Arc<Bot>,
         metrics: &Metrics,
         interaction: &Interaction,
-        action: Action,
+        action: Intake,
     ) -> Initial {
         // An interaction gets here only once its type is known.
         let kind_label = interaction.kind().map_or("modal", InteractionType::label);
         let (label, initial) = match action {
-            Action::Pong => ("pong", Initial::new(CallbackType::Pong, None)),
-            Action::Autocomplete => (
+            Intake::Pong => ("pong", Initial::new(CallbackType::Pong, None)),
+            Intake::Autocomplete => (
                 "autocomplete",
                 Initial::new(
                     CallbackType::AutocompleteResult,
                     Some(json!({ "choices": [] })),
                 ),
             ),
-            Action::Notice(notice) => {
+            Intake::Notice(notice) => {
                 let text = notice_text(bot, notice, &interaction.locales());
                 (
                     "notice",
                     Initial::new(CallbackType::Message, Some(render::notice(&text, true))),
                 )
             }
-            Action::AskAccount { token } => (
+            Intake::AskAccount { token } => (
                 "modal",
                 Initial::new(
                     CallbackType::Modal,
                     Some(account_modal(bot, &token, &interaction.locales())),
                 ),
             ),
-            Action::Handle(inbound) => self.answer(bot, metrics, interaction, *inbound).await,
+            Intake::Handle(inbound) => self.answer(bot, metrics, interaction, *inbound).await,
         };
         metrics.interaction(kind_label, label);
         initial
