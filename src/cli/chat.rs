@@ -95,7 +95,7 @@ async fn converse(bot: &Bot, mut locale: Option<String>) -> anyhow::Result<ExitC
                 match bot.lifecycle() {
                     Some(actions) => {
                         let service = actions.service();
-                        let seed = super::admin::demo_seed(service.now());
+                        let seed = super::demo::demo_seed(service.now());
                         let operator = crate::model::Identity::local_operator();
                         let result =
                             match crate::auth::authorize_operator(&operator, &Default::default()) {

@@ -7,6 +7,7 @@
 mod admin;
 mod chat;
 mod check;
+mod demo;
 mod discord;
 mod eval;
 mod import;
