@@ -18,7 +18,10 @@
 //!   credit, two-step confirmation, audit and the scheduler.
 //! - [`auth`]: roles from signed identity; `VerifiedAdmin` is the only way
 //!   into mutating lifecycle calls.
-//! - [`store`]: the storage trait; `store/sled.rs` is the only sled user.
+//! - [`store`]: adapters of the lifecycle's storage port ([`lifecycle::Store`]):
+//!   memory, and sled with its redo journal (`store/sled.rs` is the only sled user).
+//! - [`config`]: one loader (file, then `SUPPORTBOT_*` environment, then
+//!   flags) into typed settings.
 //! - [`conversation`]: `Bot::handle(Inbound) -> Reply`, the entry point of
 //!   every transport: routing, the reply locale, reply builders, lifecycle
 //!   commands and session memory.
