@@ -1,9 +1,7 @@
 //! The subscription lifecycle driven through `supportbot admin …` and the
 //! chat, against a real sled database in a temporary data directory.
 
-mod common;
-
-use common::{stderr_of, stdout_of, supportbot};
+use crate::common::{stderr_of, stdout_of, supportbot};
 use serde_json::Value;
 
 struct Data(tempfile::TempDir);

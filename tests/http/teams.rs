@@ -34,10 +34,10 @@ use supportbot::{Bot, Knowledge};
 
 const APP_ID: &str = "3d4f7c1e-0000-4000-8000-00000000b0b0";
 const ISSUER: &str = "https://api.botframework.com";
-const KEY1: &str = include_str!("fixtures/teams-test-keys/key1.pem");
-const KEY1_N: &str = include_str!("fixtures/teams-test-keys/key1.n");
-const KEY2: &str = include_str!("fixtures/teams-test-keys/key2.pem");
-const KEY2_N: &str = include_str!("fixtures/teams-test-keys/key2.n");
+const KEY1: &str = include_str!("../fixtures/teams-test-keys/key1.pem");
+const KEY1_N: &str = include_str!("../fixtures/teams-test-keys/key1.n");
+const KEY2: &str = include_str!("../fixtures/teams-test-keys/key2.pem");
+const KEY2_N: &str = include_str!("../fixtures/teams-test-keys/key2.n");
 /// The tenant of every recorded fixture.
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 /// The sender of the channel fixtures, configured as the tenant's admin.
