@@ -17,11 +17,13 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use supportbot::auth::{authorize_operator, AuthConfig, UserKey};
 use supportbot::lifecycle::{
-    AccountId, Action, Actor, AuditKind, AuditRecord, EventId, IdempotencyRecord, LifecycleService,
-    Policy, Receipt, Seed, StoredOutcome, SubState, SubscriptionId, SystemClock, TokenKey,
+    Action, Actor, AuditKind, AuditRecord, IdempotencyRecord, LifecycleService, Policy, Receipt,
+    Seed, StoredOutcome, SubState, SystemClock, TokenKey,
 };
+use supportbot::lifecycle::{Store, WriteSet};
+use supportbot::model::{AccountId, EventId, SubscriptionId};
 use supportbot::model::{Evidence, Identity, Platform};
-use supportbot::store::{Durability, SledStore, Store, WriteSet};
+use supportbot::store::{Durability, SledStore};
 
 const WORKERS: u64 = 64;
 

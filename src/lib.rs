@@ -18,9 +18,13 @@
 //!   credit, two-step confirmation, audit and the scheduler.
 //! - [`auth`]: roles from signed identity; `VerifiedAdmin` is the only way
 //!   into mutating lifecycle calls.
-//! - [`store`]: the storage trait; `store/sled.rs` is the only sled user.
-//! - [`bot`]: `Bot::handle(Inbound) -> Reply`, the entry point of every
-//!   transport.
+//! - [`store`]: adapters of the lifecycle's storage port ([`lifecycle::Store`]):
+//!   memory, and sled with its redo journal (`store/sled.rs` is the only sled user).
+//! - [`config`]: one loader (file, then `SUPPORTBOT_*` environment, then
+//!   flags) into typed settings.
+//! - [`conversation`]: `Bot::handle(Inbound) -> Reply`, the entry point of
+//!   every transport: routing, the reply locale, reply builders, lifecycle
+//!   commands and session memory.
 //! - [`model`]: `Inbound`, `Reply`, `Identity`.
 //! - [`transport`]: the `serve` HTTP server and the platform transports
 //!   (Discord interactions, Teams bot and outgoing webhook), adapting signed
@@ -36,13 +40,12 @@
 //!    agreed and every template rendered; reloads swap whole values.
 //! 3. Identity comes from what the platform signed, never from text.
 
-pub mod actions;
 pub mod answer;
 pub mod article;
 pub mod auth;
-pub mod bot;
 pub mod cli;
 pub mod config;
+pub mod conversation;
 pub mod intent;
 pub mod knowledge;
 pub mod lifecycle;
@@ -52,6 +55,6 @@ pub mod source;
 pub mod store;
 pub mod transport;
 
-pub use bot::Bot;
+pub use conversation::Bot;
 pub use knowledge::Knowledge;
 pub use model::{Identity, Inbound, Message, Platform, Reply};

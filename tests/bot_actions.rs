@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use supportbot::actions::{Actions, Lifecycle};
+use supportbot::conversation::{Lifecycle, LifecycleCommands};
 use supportbot::knowledge::KnowledgeSource;
+use supportbot::lifecycle::Store;
 use supportbot::lifecycle::{Policy, Seed, SystemClock, TokenKey};
 use supportbot::model::{ButtonAction, Command, Evidence, Identity, Inbound, Message, Platform};
-use supportbot::store::{MemoryStore, Store};
+use supportbot::store::MemoryStore;
 use supportbot::{Bot, Knowledge};
 
 const MANAGE_GUILD: u64 = 1 << 5;
@@ -33,7 +34,7 @@ async fn bot() -> Bot {
         .expect("operator");
     service.provision(&op, seed).await.expect("provisioned");
     let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("knowledge");
-    Bot::with_actions(knowledge, Actions::new(service))
+    Bot::with_lifecycle(knowledge, LifecycleCommands::new(service))
 }
 
 fn discord(user: &str, guild: Option<&str>, permissions: u64) -> Identity {

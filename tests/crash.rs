@@ -20,12 +20,13 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use common::{auth_config, operator, TempDir};
 use supportbot::auth::authorize_operator;
+use supportbot::lifecycle::Store;
 use supportbot::lifecycle::{
-    AccountId, Action, AuditKind, Engine, EventId, Policy, Seed, StoredOutcome, SubState,
-    SubscriptionId, TokenKey,
+    Action, AuditKind, Engine, Policy, Seed, StoredOutcome, SubState, TokenKey,
 };
 use supportbot::model::Platform;
-use supportbot::store::{SledStore, Store};
+use supportbot::model::{AccountId, EventId, SubscriptionId};
+use supportbot::store::SledStore;
 
 const CHILD_ENV: &str = "CRASH_CHILD_DIR";
 const ROUND_ENV: &str = "CRASH_ROUND";

@@ -7,7 +7,7 @@
 //!
 //! ```compile_fail
 //! use supportbot::auth::{AdminRole, UserKey, VerifiedAdmin};
-//! use supportbot::lifecycle::AccountId;
+//! use supportbot::model::AccountId;
 //! use supportbot::model::Platform;
 //! let forged = VerifiedAdmin {
 //!     user: UserKey { platform: Platform::Discord, user_id: "1".into() },
@@ -20,14 +20,25 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::lifecycle::{Account, AccountId};
-use crate::model::{Evidence, Identity, Platform};
+use crate::model::{AccountId, Evidence, Identity, Platform};
 
 mod denied;
 #[cfg(test)]
 mod tests;
 
 pub use denied::{Denied, DenyReason};
+
+/// What authorization needs to know of an account: its id and which
+/// platform scopes (Discord guilds, Teams tenants) are bound to it. The
+/// lifecycle's `Account` implements it; auth knows no lifecycle types.
+pub trait BoundScopes {
+    /// The account's id.
+    fn account_id(&self) -> &AccountId;
+    /// Whether a Discord guild id (a decimal snowflake) is bound here.
+    fn has_discord_guild(&self, guild: &str) -> bool;
+    /// Whether a Teams tenant id is bound here.
+    fn has_teams_tenant(&self, tenant: &str) -> bool;
+}
 
 /// Discord `ADMINISTRATOR` permission bit.
 pub const DISCORD_ADMINISTRATOR: u64 = 1 << 3;
@@ -176,14 +187,14 @@ fn evidence_matches(identity: &Identity) -> bool {
 /// configured Teams `(tenant, aadObjectId)` pair whose tenant is bound is its admin.
 pub fn authorize(
     identity: &Identity,
-    account: &Account,
+    account: &impl BoundScopes,
     cfg: &AuthConfig,
 ) -> Result<VerifiedAdmin, Denied> {
     let role = admin_role(identity, account, cfg)?;
     Ok(VerifiedAdmin {
         user: UserKey::of(identity),
         role,
-        account: account.id.clone(),
+        account: account.account_id().clone(),
     })
 }
 
@@ -201,7 +212,7 @@ fn check_evidence(identity: &Identity) -> Result<(), Denied> {
 
 fn admin_role(
     identity: &Identity,
-    account: &Account,
+    account: &impl BoundScopes,
     cfg: &AuthConfig,
 ) -> Result<AdminRole, Denied> {
     check_evidence(identity)?;
@@ -258,7 +269,7 @@ fn admin_role(
 /// guild or tenant bound to it (role [`Role::User`]). DMs without an admin role are denied.
 pub fn authorize_read(
     identity: &Identity,
-    account: &Account,
+    account: &impl BoundScopes,
     cfg: &AuthConfig,
 ) -> Result<Role, Denied> {
     match admin_role(identity, account, cfg) {

@@ -1,19 +1,38 @@
 use super::*;
-use crate::lifecycle::CountryCode;
 
 const GUILD: u64 = 111;
 const TENANT: &str = "72F988BF-86F1-41AF-91AB-2D7CD011DB47";
 
-fn account() -> Account {
-    Account {
+/// An account as auth sees it: its id and bound scopes.
+struct Bound {
+    id: AccountId,
+    discord_guild_ids: Vec<u64>,
+    teams_tenant_ids: Vec<String>,
+}
+
+impl BoundScopes for Bound {
+    fn account_id(&self) -> &AccountId {
+        &self.id
+    }
+
+    fn has_discord_guild(&self, guild: &str) -> bool {
+        guild
+            .parse::<u64>()
+            .is_ok_and(|g| self.discord_guild_ids.contains(&g))
+    }
+
+    fn has_teams_tenant(&self, tenant: &str) -> bool {
+        self.teams_tenant_ids
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(tenant))
+    }
+}
+
+fn account() -> Bound {
+    Bound {
         id: AccountId::parse("contoso").expect("id"),
-        name: "Contoso".into(),
-        country: CountryCode::parse("NO").expect("country"),
-        preferred_locale: "nb-NO".into(),
         discord_guild_ids: vec![GUILD],
         teams_tenant_ids: vec![TENANT.to_ascii_lowercase()],
-        closed_at: None,
-        revision: 0,
     }
 }
 

@@ -13,18 +13,20 @@ use chrono::{DateTime, Utc};
 use clap::{Args as ClapArgs, Subcommand};
 
 use super::{chat::plain, runtime};
-use crate::actions::{Actions, Lifecycle};
 use crate::auth::authorize_operator;
 use crate::config::Settings;
+use crate::conversation::{Lifecycle, LifecycleCommands};
 use crate::knowledge::Knowledge;
-use crate::lifecycle::{AccountId, Seed};
+use crate::lifecycle::Seed;
+use crate::model::{AccountId, SubscriptionId};
 use crate::model::{ButtonAction, Command, Identity, Inbound, Message, Reply};
 use crate::Bot;
 
 /// Options every admin command takes.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct AdminOptions {
-    /// Print JSON.
+    /// Print JSON: one object per line (the replies of an action, audit
+    /// records, the tick report, or what was created).
     #[arg(long, global = true)]
     pub json: bool,
     /// The clock for this call (RFC 3339), for testing and replay.
@@ -55,44 +57,47 @@ pub enum AdminCommand {
     Subscription(SubscriptionCommand),
     /// Show an account's subscriptions.
     Status {
-        /// Account id.
+        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
         account: String,
     },
     /// Cancel a subscription (SUB-1 or ACCOUNT/SUB-1).
     Cancel {
-        /// Subscription id.
+        /// Subscription: `SUB-n`, or `ACCOUNT/SUB-n` when several accounts
+        /// have a `SUB-n`.
         subscription: String,
     },
     /// Issue the prorated refund credit of a subscription.
     Refund {
-        /// Subscription id.
+        /// Subscription: `SUB-n`, or `ACCOUNT/SUB-n` when several accounts
+        /// have a `SUB-n`.
         subscription: String,
     },
     /// Reactivate a disabled subscription.
     Reactivate {
-        /// Subscription id.
+        /// Subscription: `SUB-n`, or `ACCOUNT/SUB-n` when several accounts
+        /// have a `SUB-n`.
         subscription: String,
     },
     /// Close an account.
     CloseAccount {
-        /// Account id.
+        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
         account: String,
     },
     /// Confirm a proposal made earlier.
     Confirm {
-        /// Token from the proposal.
+        /// Token from the proposal (`c1:…`).
         token: String,
-        /// Account id, typed back to close an account.
+        /// Account id (e.g. `demo`), typed back to close an account.
         account: Option<String>,
     },
     /// Export an account as JSON (account, subscriptions, credits, audit).
     Export {
-        /// Account id.
+        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
         account: String,
     },
     /// Print an account's audit log.
     Audit {
-        /// Account id.
+        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
         account: String,
     },
     /// Apply due transitions (disabled → deleted, expired → disabled, renewals).
@@ -124,7 +129,7 @@ pub enum AccountCommand {
     },
     /// Show an account.
     Show {
-        /// Account id.
+        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
         account: String,
     },
 }
@@ -134,7 +139,7 @@ pub enum AccountCommand {
 pub enum SubscriptionCommand {
     /// Add a subscription to an account.
     Add {
-        /// Account id.
+        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
         account: String,
         /// Subscription id (SUB-n).
         id: String,
@@ -166,9 +171,10 @@ pub enum SubscriptionCommand {
         #[arg(long)]
         partner: Option<String>,
     },
-    /// Show one subscription (ACCOUNT/SUB-n).
+    /// Show the account holding a subscription (`SUB-n` or `ACCOUNT/SUB-n`).
     Show {
-        /// Subscription id.
+        /// Subscription: `SUB-n`, or `ACCOUNT/SUB-n` when several accounts
+        /// have a `SUB-n`.
         subscription: String,
     },
 }
@@ -181,7 +187,7 @@ pub fn run(
     opts: AdminOptions,
 ) -> anyhow::Result<ExitCode> {
     let service = super::lifecycle::open(settings, opts.now)?;
-    let bot = Bot::with_actions(knowledge, Actions::new(service.clone()));
+    let bot = Bot::with_lifecycle(knowledge, LifecycleCommands::new(service.clone()));
     runtime()?.block_on(dispatch(&bot, &service, command, &opts))
 }
 
@@ -196,12 +202,13 @@ async fn dispatch(
         authorize_operator(&operator, &Default::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let command = match command {
         AdminCommand::SeedDemo => {
-            let seed = demo_seed(service.now());
+            let seed = super::demo::demo_seed(service.now());
             return provision(
                 service,
                 &op,
                 seed,
                 "demo account `demo` with SUB-1, SUB-2, SUB-3, SUB-4",
+                opts,
             )
             .await;
         }
@@ -223,7 +230,7 @@ async fn dispatch(
                 teams_tenant_ids = teams_tenants
             })?;
             let seed = Seed::from_toml(&toml).context("account")?;
-            return provision(service, &op, seed, "account created").await;
+            return provision(service, &op, seed, "account created", opts).await;
         }
         AdminCommand::Subscription(SubscriptionCommand::Add {
             account,
@@ -259,15 +266,20 @@ async fn dispatch(
                 toml::Value::Array(vec![toml::Value::Table(table)]),
             );
             let seed = Seed::from_toml(&toml::to_string(&doc)?).context("subscription")?;
-            return provision(service, &op, seed, "subscription added").await;
+            return provision(service, &op, seed, "subscription added", opts).await;
         }
         AdminCommand::Account(AccountCommand::Show { account })
         | AdminCommand::Status { account } => Command::Status {
             account: Some(account),
         },
         AdminCommand::Subscription(SubscriptionCommand::Show { subscription }) => {
-            let account = subscription.split_once('/').map(|(a, _)| a.to_owned());
-            Command::Status { account }
+            let account = match subscription.split_once('/') {
+                Some((account, _)) => account.to_owned(),
+                None => holder_of(service, &subscription).await?,
+            };
+            Command::Status {
+                account: Some(account),
+            }
         }
         AdminCommand::Cancel { subscription } => Command::Cancel { subscription },
         AdminCommand::Refund { subscription } => Command::Refund { subscription },
@@ -348,14 +360,40 @@ async fn dispatch(
     Ok(exit_for(&reply))
 }
 
+/// The one account holding `SUB-n` (as `cancel SUB-n` finds it).
+async fn holder_of(service: &Lifecycle, subscription: &str) -> anyhow::Result<String> {
+    let sub = SubscriptionId::parse(subscription)?;
+    let mut holders = service.accounts_with_subscription(sub).await?;
+    match holders.len() {
+        1 => Ok(holders.remove(0).to_string()),
+        0 => bail!("no account has subscription {sub}"),
+        _ => bail!("several accounts have {sub}; write ACCOUNT/{sub}"),
+    }
+}
+
 async fn provision(
     service: &Lifecycle,
     op: &crate::auth::VerifiedOperator,
     seed: Seed,
     done: &str,
+    opts: &AdminOptions,
 ) -> anyhow::Result<ExitCode> {
+    let accounts: Vec<String> = seed.accounts.iter().map(|a| a.id.to_string()).collect();
+    let subscriptions: Vec<String> = seed
+        .subscriptions
+        .iter()
+        .map(|s| format!("{}/{}", s.account, s.id))
+        .collect();
     service.provision(op, seed).await?;
-    println!("{done}");
+    if opts.json {
+        let created = serde_json::json!({
+            "created": { "accounts": accounts, "subscriptions": subscriptions },
+            "message": done,
+        });
+        println!("{created}");
+    } else {
+        println!("{done}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -407,64 +445,4 @@ fn exit_for(reply: &Reply) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-/// The demo tenant: a monthly and a yearly subscription, one over the
-/// online-cancellation seat limit, one partner-billed.
-pub fn demo_seed(now: DateTime<Utc>) -> Seed {
-    let started = (now - chrono::Days::new(40)).date_naive();
-    let yearly = (now - chrono::Days::new(100)).date_naive();
-    let text = format!(
-        r#"
-[[account]]
-id = "demo"
-name = "Demo AS"
-country = "NO"
-preferred_locale = "nb-NO"
-
-[[subscription]]
-id = "SUB-1"
-account = "demo"
-product = "Microsoft 365 Business Standard"
-seats = 10
-unit_price_minor = 14990
-currency = "NOK"
-period = "monthly"
-started = "{started}"
-auto_renew = true
-
-[[subscription]]
-id = "SUB-2"
-account = "demo"
-product = "Power BI Pro"
-seats = 3
-unit_price_minor = 129900
-currency = "NOK"
-period = "yearly"
-started = "{yearly}"
-
-[[subscription]]
-id = "SUB-3"
-account = "demo"
-product = "Microsoft 365 E3"
-seats = 40
-unit_price_minor = 39900
-currency = "NOK"
-period = "monthly"
-started = "{started}"
-auto_renew = true
-
-[[subscription]]
-id = "SUB-4"
-account = "demo"
-product = "Visio Plan 2"
-seats = 2
-unit_price_minor = 17990
-currency = "NOK"
-period = "monthly"
-started = "{started}"
-partner = "Contoso Partner AS"
-"#
-    );
-    Seed::from_toml(&text).unwrap_or_default()
 }

@@ -10,8 +10,8 @@ use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::{cli_inbound, runtime};
-use crate::actions::Actions;
 use crate::answer::render::{render, Flavor};
+use crate::conversation::LifecycleCommands;
 use crate::knowledge::Knowledge;
 use crate::model::Message;
 use crate::{Bot, Reply};
@@ -24,11 +24,11 @@ reactivate SUB-1, close account ACCOUNT, export ACCOUNT, then confirm TOKEN.";
 /// Runs the conversation until end of input or `/quit`.
 pub fn run(
     knowledge: Knowledge,
-    actions: Option<Actions>,
+    actions: Option<LifecycleCommands>,
     locale: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let bot = match actions {
-        Some(actions) => Bot::with_actions(knowledge, actions),
+        Some(actions) => Bot::with_lifecycle(knowledge, actions),
         None => Bot::new(knowledge),
     };
     runtime()?.block_on(converse(&bot, locale))
@@ -92,10 +92,10 @@ async fn converse(bot: &Bot, mut locale: Option<String>) -> anyhow::Result<ExitC
             }
             ("/why", _) => inbound.message = Message::Why,
             ("/demo", _) => {
-                match bot.actions() {
+                match bot.lifecycle() {
                     Some(actions) => {
                         let service = actions.service();
-                        let seed = super::admin::demo_seed(service.now());
+                        let seed = super::demo::demo_seed(service.now());
                         let operator = crate::model::Identity::local_operator();
                         let result =
                             match crate::auth::authorize_operator(&operator, &Default::default()) {

@@ -44,7 +44,7 @@ pub async fn register_commands(
         settings.discord.token.is_some(),
         "SUPPORTBOT_DISCORD_TOKEN is not set"
     );
-    let api = DiscordApi::new(&settings.discord.api_base, settings.discord.token.clone())?;
+    let api = DiscordApi::new(&settings.discord.api_base, settings.discord.token.clone());
     let guild = match target {
         RegisterTarget::Global => None,
         RegisterTarget::Guild(g) => Some(g.as_str()),

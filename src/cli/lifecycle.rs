@@ -7,10 +7,11 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 
-use crate::actions::{Actions, Lifecycle};
 use crate::config::Settings;
+use crate::conversation::{Lifecycle, LifecycleCommands};
+use crate::lifecycle::Store;
 use crate::lifecycle::{Clock, ManualClock, Policy, SystemClock, TokenKey};
-use crate::store::{SledStore, Store};
+use crate::store::SledStore;
 
 /// File in the data directory holding the confirmation-token key. It lets a
 /// token proposed by one process be confirmed by another (the CLI runs one
@@ -52,9 +53,9 @@ pub fn open(settings: &Settings, now: Option<DateTime<Utc>>) -> anyhow::Result<L
 /// Opens the service for the chat transports; when the database cannot be
 /// opened (another process holds it), the bot still answers questions and
 /// says why actions are off.
-pub fn open_for_chat(settings: &Settings) -> Option<Actions> {
+pub fn open_for_chat(settings: &Settings) -> Option<LifecycleCommands> {
     match open(settings, None) {
-        Ok(service) => Some(Actions::new(service)),
+        Ok(service) => Some(LifecycleCommands::new(service)),
         Err(e) => {
             eprintln!("note: subscription actions are off: {e:#}");
             None

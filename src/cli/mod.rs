@@ -7,6 +7,7 @@
 mod admin;
 mod chat;
 mod check;
+mod demo;
 mod discord;
 mod eval;
 mod import;
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args as ClapArgs, Parser, Subcommand};
 
-use crate::config::{Overrides, Settings};
+use crate::config::{Flags, Settings};
 use crate::knowledge::Knowledge;
 use crate::model::{Identity, Inbound, Message};
 
@@ -28,102 +29,27 @@ use crate::model::{Identity, Inbound, Message};
 #[derive(Debug, Parser)]
 #[command(name = "supportbot", version, about, long_about = None)]
 pub struct Args {
-    /// Data directory (database, imported articles).
-    #[arg(long, global = true, env = "SUPPORTBOT_DATA_DIR", value_name = "DIR")]
+    /// Data directory (database, imported articles) [env: SUPPORTBOT_DATA_DIR].
+    #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Config file (TOML); keep it outside the repository, it may hold secrets.
     #[arg(long, global = true, env = "SUPPORTBOT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Load rules, locales and answers from DIR instead of the embedded defaults.
-    #[arg(
-        long,
-        global = true,
-        env = "SUPPORTBOT_INTENTS_DIR",
-        value_name = "DIR"
-    )]
+    /// Load rules, locales and answers from DIR instead of the embedded
+    /// defaults [env: SUPPORTBOT_INTENTS_DIR].
+    #[arg(long, global = true, value_name = "DIR")]
     pub intents: Option<PathBuf>,
-    /// HTTP listen address for `serve`.
-    #[arg(
-        long,
-        global = true,
-        env = "SUPPORTBOT_HTTP_ADDR",
-        value_name = "ADDR",
-        hide = true
-    )]
+    /// HTTP listen address for `serve` (also SUPPORTBOT_HTTP_ADDR).
+    #[arg(long, global = true, value_name = "ADDR", hide = true)]
     pub http_addr: Option<String>,
-    #[command(flatten)]
-    pub discord: DiscordEnv,
     /// What to do; `chat` when omitted.
     #[command(subcommand)]
-    pub command: Option<Command>,
-}
-
-/// Discord settings from the environment (hidden from `--help` flags; see
-/// the README). Token values are never shown.
-#[derive(Debug, Clone, Default, ClapArgs)]
-pub struct DiscordEnv {
-    /// Bot token.
-    #[arg(
-        long = "discord-token",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_TOKEN",
-        hide = true,
-        hide_env_values = true
-    )]
-    pub token: Option<String>,
-    /// Application id.
-    #[arg(
-        long = "discord-application-id",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_APPLICATION_ID",
-        hide = true
-    )]
-    pub application_id: Option<String>,
-    /// Application public key (hex).
-    #[arg(
-        long = "discord-public-key",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_PUBLIC_KEY",
-        hide = true
-    )]
-    pub public_key: Option<String>,
-    /// REST API base.
-    #[arg(
-        long = "discord-api-base",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_API_BASE",
-        hide = true
-    )]
-    pub api_base: Option<String>,
-    /// Register commands at `serve` start: `global`, `guild:<id>` or `off`.
-    #[arg(
-        long = "discord-register",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_REGISTER",
-        hide = true
-    )]
-    pub register: Option<String>,
-    /// Support channel ids for the gateway bot (comma-separated).
-    #[arg(
-        long = "discord-support-channels",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_SUPPORT_CHANNELS",
-        hide = true
-    )]
-    pub support_channels: Option<String>,
-    /// `true` when the MESSAGE_CONTENT intent is enabled for the app.
-    #[arg(
-        long = "discord-message-content",
-        global = true,
-        env = "SUPPORTBOT_DISCORD_MESSAGE_CONTENT",
-        hide = true
-    )]
-    pub message_content: Option<String>,
+    pub command: Option<CliCommand>,
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub enum CliCommand {
     /// Talk to the bot on stdin/stdout (the default).
     Chat(LocaleArg),
     /// Answer one message.
@@ -252,53 +178,48 @@ pub fn init_tracing() {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(
         args.config.as_deref(),
-        Overrides {
+        Flags {
             data_dir: args.data_dir.clone(),
             http_addr: args.http_addr.clone(),
             intents_dir: args.intents.clone(),
-            discord_token: args.discord.token.clone(),
-            discord_application_id: args.discord.application_id.clone(),
-            discord_public_key: args.discord.public_key.clone(),
-            discord_api_base: args.discord.api_base.clone(),
-            discord_register: args.discord.register.clone(),
-            discord_support_channels: args.discord.support_channels.clone(),
-            discord_message_content: args.discord.message_content.clone(),
         },
     )?;
     match args
         .command
-        .unwrap_or(Command::Chat(LocaleArg { locale: None }))
+        .unwrap_or(CliCommand::Chat(LocaleArg { locale: None }))
     {
-        Command::Intents(IntentsCommand::Check { dir }) => {
+        CliCommand::Intents(IntentsCommand::Check { dir }) => {
             let mut source = settings.knowledge_source();
             if let Some(d) = dir {
                 source.origin = crate::source::Origin::Dir(d);
             }
             Ok(check::run(&source))
         }
-        Command::ImportArticles(a) => {
+        CliCommand::ImportArticles(a) => {
             let out = a.out.unwrap_or_else(|| settings.articles_dir.clone());
             import::run(&a.src, &out)
         }
-        Command::Discord(DiscordCommand::Register { guild, print }) => {
+        CliCommand::Discord(DiscordCommand::Register { guild, print }) => {
             discord::register(&settings, guild.as_deref(), print)
         }
         command => {
             let knowledge = load_knowledge(&settings)?;
             match command {
-                Command::Chat(locale) => {
+                CliCommand::Chat(locale) => {
                     let actions = lifecycle::open_for_chat(&settings);
                     chat::run(knowledge, actions, locale.locale)
                 }
-                Command::Ask(a) => oneshot::ask(knowledge, lifecycle::open_for_chat(&settings), &a),
-                Command::Admin { options, command } => {
+                CliCommand::Ask(a) => {
+                    oneshot::ask(knowledge, lifecycle::open_for_chat(&settings), &a)
+                }
+                CliCommand::Admin { options, command } => {
                     admin::run(&settings, knowledge, command, options)
                 }
-                Command::Explain(a) => oneshot::explain(&knowledge, &a),
-                Command::Classify(c) => oneshot::classify(&knowledge, &c),
-                Command::Eval(e) => eval::run(&knowledge, &e),
-                Command::Serve => serve::run(&settings, knowledge),
-                Command::Intents(_) | Command::ImportArticles(_) | Command::Discord(_) => {
+                CliCommand::Explain(a) => oneshot::explain(&knowledge, &a),
+                CliCommand::Classify(c) => oneshot::classify(&knowledge, &c),
+                CliCommand::Eval(e) => eval::run(&knowledge, &e),
+                CliCommand::Serve => serve::run(&settings, knowledge),
+                CliCommand::Intents(_) | CliCommand::ImportArticles(_) | CliCommand::Discord(_) => {
                     Ok(ExitCode::SUCCESS)
                 }
             }

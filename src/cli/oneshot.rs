@@ -14,12 +14,12 @@ use crate::{Bot, Reply};
 /// `ask`: answers one message like the chat would.
 pub fn ask(
     knowledge: Knowledge,
-    actions: Option<crate::actions::Actions>,
+    actions: Option<crate::conversation::LifecycleCommands>,
     args: &AskArgs,
 ) -> anyhow::Result<ExitCode> {
     let text = args.text.join(" ");
     let bot = match actions {
-        Some(actions) => Bot::with_actions(knowledge, actions),
+        Some(actions) => Bot::with_lifecycle(knowledge, actions),
         None => Bot::new(knowledge),
     };
     let reply =

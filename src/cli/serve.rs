@@ -1,18 +1,23 @@
 //! `supportbot serve`: the HTTP server with every configured transport.
 
+use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::Router;
+use tokio::task::JoinHandle;
 
-use crate::actions::{Actions, Lifecycle};
 use crate::config::Settings;
+use crate::conversation::{Lifecycle, LifecycleCommands};
 use crate::knowledge::Knowledge;
 use crate::transport::discord::api::DiscordApi;
-use crate::transport::discord_gateway::{self, GatewayConfig, DEFAULT_COOLDOWN};
-use crate::transport::discord_http::{parse_public_key, DiscordEndpoint, Responder};
-use crate::transport::http::{self, AppState, DISCORD_ROUTE};
-use crate::transport::teams::{routes as teams_routes, TeamsState};
+use crate::transport::discord::endpoint::{self, DiscordEndpoint};
+use crate::transport::discord::gateway::{self, GatewayConfig, DEFAULT_COOLDOWN};
+use crate::transport::discord::respond::Responder;
+use crate::transport::http::{self, App};
+use crate::transport::metrics::Metrics;
+use crate::transport::teams::{self, TeamsState};
 use crate::Bot;
 
 /// Runs until Ctrl-C or SIGTERM.
@@ -28,6 +33,15 @@ pub fn run(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<ExitCode
 /// How often the scheduler applies due lifecycle transitions.
 const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// What one transport adds to the server: routes, a background task, and
+/// the start-up lines saying whether it runs.
+#[derive(Default)]
+struct Mounted {
+    routes: Option<Router>,
+    task: Option<JoinHandle<()>>,
+    lines: Vec<String>,
+}
+
 async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> {
     let mut lines = Vec::new();
     let bot = Arc::new(match super::lifecycle::open(settings, None) {
@@ -38,38 +52,14 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
                 TICK_EVERY.as_secs()
             ));
             spawn_scheduler(service.clone());
-            Bot::with_actions(knowledge, Actions::new(service))
+            Bot::with_lifecycle(knowledge, LifecycleCommands::new(service))
         }
         Err(e) => {
             lines.push(format!("lifecycle: off ({e:#})"));
             Bot::new(knowledge)
         }
     });
-    let mut state = AppState::new(bot.clone());
-    let teams = TeamsState::new(bot.clone(), &settings.teams)?;
-    let endpoints = teams.endpoints();
-    if endpoints.is_empty() {
-        lines.push("teams: off (SUPPORTBOT_TEAMS_APP_ID/APP_PASSWORD and SUPPORTBOT_TEAMS_WEBHOOK_SECRET not set)".into());
-    } else {
-        for e in endpoints {
-            lines.push(format!("teams: {e}"));
-        }
-        state.extra = Some(teams_routes(teams));
-    }
-    let discord = &settings.discord;
-    match &discord.public_key {
-        Some(hex) => {
-            let key = parse_public_key(hex)?;
-            let api = DiscordApi::new(&discord.api_base, discord.token.clone())?;
-            state.discord = Some(Arc::new(DiscordEndpoint::new(
-                key,
-                discord.application_id.clone(),
-                api,
-            )));
-            lines.push(format!("discord-http: on (POST {DISCORD_ROUTE})"));
-        }
-        None => lines.push("discord-http: off (SUPPORTBOT_DISCORD_PUBLIC_KEY not set)".into()),
-    }
+    let metrics = Metrics::new();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = move || {
         let mut rx = stop_rx.clone();
@@ -77,43 +67,20 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
             let _ = rx.wait_for(|stop| *stop).await;
         }
     };
-    let mut gateway = None;
-    match &discord.token {
-        Some(token) => {
-            let config = GatewayConfig {
-                token: token.clone(),
-                support_channels: discord.support_channels.iter().copied().collect(),
-                message_content: discord.message_content,
-                cooldown: DEFAULT_COOLDOWN,
-                api_base: discord.api_base.clone(),
-            };
-            let responder = Responder::new(
-                DiscordApi::new(&discord.api_base, discord.token.clone())?,
-                discord.application_id.clone(),
-            );
-            let run = discord_gateway::run(
-                bot.clone(),
-                state.metrics.clone(),
-                responder,
-                config,
-                stopped(),
-            );
-            gateway = Some(tokio::spawn(async move {
-                if let Err(e) = run.await {
-                    tracing::error!(
-                        error = format!("{e:#}"),
-                        "discord gateway stopped; the HTTP server keeps running"
-                    );
-                }
-            }));
-            lines.push(format!(
-                "discord-gateway: on (DMs, mentions, {} support channels; MESSAGE_CONTENT intent {})",
-                discord.support_channels.len(),
-                if discord.message_content { "on" } else { "off" }
-            ));
+    let mut app = App::new(metrics.clone());
+    let mut tasks = Vec::new();
+    for mounted in [
+        teams(settings, &bot)?,
+        discord_http(settings, &bot, &metrics)?,
+        discord_gateway(settings, &bot, &metrics, stopped())?,
+    ] {
+        lines.extend(mounted.lines);
+        if let Some(routes) = mounted.routes {
+            app = app.with(routes);
         }
-        None => lines.push("discord-gateway: off (SUPPORTBOT_DISCORD_TOKEN not set)".into()),
+        tasks.extend(mounted.task);
     }
+    let discord = &settings.discord;
     if let Some(target) = &discord.register {
         match super::discord::register_commands(settings, target).await {
             Ok(n) => tracing::info!(commands = n, ?target, "registered Discord slash commands"),
@@ -132,14 +99,14 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
         println!("  {line}");
         tracing::info!("{line}");
     }
-    http::reload_on_sighup(bot);
+    reload_on_sighup(bot);
     tokio::spawn(async move {
-        http::shutdown_signal().await;
+        shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
-    http::run(listener, state, stopped()).await?;
-    if let Some(gateway) = gateway {
-        if tokio::time::timeout(std::time::Duration::from_secs(5), gateway)
+    http::run(listener, app, stopped()).await?;
+    for task in tasks {
+        if tokio::time::timeout(std::time::Duration::from_secs(5), task)
             .await
             .is_err()
         {
@@ -148,6 +115,86 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
     }
     println!("supportbot serve: stopped");
     Ok(())
+}
+
+/// The Teams bot and outgoing webhook, each when its settings are present.
+fn teams(settings: &Settings, bot: &Arc<Bot>) -> anyhow::Result<Mounted> {
+    let teams = TeamsState::new(bot.clone(), &settings.teams)?;
+    let endpoints = teams.endpoints();
+    if endpoints.is_empty() {
+        return Ok(Mounted {
+            lines: vec!["teams: off (SUPPORTBOT_TEAMS_APP_ID/APP_PASSWORD and SUPPORTBOT_TEAMS_WEBHOOK_SECRET not set)".into()],
+            ..Mounted::default()
+        });
+    }
+    Ok(Mounted {
+        lines: endpoints.iter().map(|e| format!("teams: {e}")).collect(),
+        routes: Some(teams::routes(teams)),
+        task: None,
+    })
+}
+
+/// The Discord interactions endpoint, when the public key is set.
+fn discord_http(settings: &Settings, bot: &Arc<Bot>, metrics: &Metrics) -> anyhow::Result<Mounted> {
+    let discord = &settings.discord;
+    let Some(key) = discord.public_key else {
+        return Ok(Mounted {
+            lines: vec!["discord-http: off (SUPPORTBOT_DISCORD_PUBLIC_KEY not set)".into()],
+            ..Mounted::default()
+        });
+    };
+    let api = DiscordApi::new(&discord.api_base, discord.token.clone());
+    let endpoint = DiscordEndpoint::new(key, discord.application_id.clone(), api);
+    Ok(Mounted {
+        lines: vec![format!("discord-http: on (POST {})", endpoint::ROUTE)],
+        routes: Some(endpoint.routes(bot.clone(), metrics.clone())),
+        task: None,
+    })
+}
+
+/// The Discord gateway bot, when the token is set; it stops with `stopped`.
+fn discord_gateway(
+    settings: &Settings,
+    bot: &Arc<Bot>,
+    metrics: &Metrics,
+    stopped: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Mounted> {
+    let discord = &settings.discord;
+    let Some(token) = &discord.token else {
+        return Ok(Mounted {
+            lines: vec!["discord-gateway: off (SUPPORTBOT_DISCORD_TOKEN not set)".into()],
+            ..Mounted::default()
+        });
+    };
+    let config = GatewayConfig {
+        token: token.clone(),
+        support_channels: discord.support_channels.iter().copied().collect(),
+        message_content: discord.message_content,
+        cooldown: DEFAULT_COOLDOWN,
+        api_base: discord.api_base.clone(),
+    };
+    let responder = Responder::new(
+        DiscordApi::new(&discord.api_base, discord.token.clone()),
+        discord.application_id.clone(),
+    );
+    let run = gateway::run(bot.clone(), metrics.clone(), responder, config, stopped);
+    let task = tokio::spawn(async move {
+        if let Err(e) = run.await {
+            tracing::error!(
+                error = format!("{e:#}"),
+                "discord gateway stopped; the HTTP server keeps running"
+            );
+        }
+    });
+    Ok(Mounted {
+        lines: vec![format!(
+            "discord-gateway: on (DMs, mentions, {} support channels; MESSAGE_CONTENT intent {})",
+            discord.support_channels.len(),
+            if discord.message_content { "on" } else { "off" }
+        )],
+        routes: None,
+        task: Some(task),
+    })
 }
 
 /// Applies due transitions (disabled → deleted, expired → disabled,
@@ -171,4 +218,62 @@ fn spawn_scheduler(service: Lifecycle) {
             }
         }
     });
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
+        () = term => tracing::info!("SIGTERM: shutting down"),
+    }
+}
+
+/// Reloads the bot's rules and answers on every SIGHUP, logging the result.
+fn reload_on_sighup(bot: Arc<Bot>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGHUP; reload disabled");
+                return;
+            }
+        };
+        while hup.recv().await.is_some() {
+            let bot = bot.clone();
+            match tokio::task::spawn_blocking(move || bot.reload()).await {
+                Ok(Ok(report)) => tracing::info!(
+                    rules = report.rules,
+                    locales = report.locales,
+                    "SIGHUP: reloaded rules and answers"
+                ),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "SIGHUP: reload refused; the previous rules stay")
+                }
+                Err(e) => tracing::error!(error = %e, "SIGHUP: reload task failed"),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = bot;
 }

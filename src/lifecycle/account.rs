@@ -5,8 +5,8 @@ use std::fmt;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ids::{AccountId, CountryCode, SubscriptionId};
 use super::money::Money;
+use crate::model::{AccountId, CountryCode, SubscriptionId};
 
 /// A customer tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +47,20 @@ impl Account {
         self.teams_tenant_ids
             .iter()
             .any(|t| t.eq_ignore_ascii_case(tenant))
+    }
+}
+
+impl crate::auth::BoundScopes for Account {
+    fn account_id(&self) -> &AccountId {
+        &self.id
+    }
+
+    fn has_discord_guild(&self, guild: &str) -> bool {
+        Account::has_discord_guild(self, guild)
+    }
+
+    fn has_teams_tenant(&self, tenant: &str) -> bool {
+        Account::has_teams_tenant(self, tenant)
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::account::Credit;
 use super::error::RefundRefusal;
-use super::ids::{AccountId, SubscriptionId};
+use crate::model::{AccountId, SubscriptionId};
 
 /// How to close an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

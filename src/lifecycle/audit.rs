@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::account::{SubState, Subscription};
-use super::ids::{AccountId, EventId, SubscriptionId};
 use crate::auth::{Role, UserKey};
+use crate::model::{AccountId, EventId, SubscriptionId};
 
 /// Who caused a record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,10 +5,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::account::SubState;
-use super::ids::{AccountId, IdError, SubscriptionId};
 use super::money::MoneyError;
 use crate::auth::Denied;
-use crate::store::StoreError;
+use crate::lifecycle::StoreError;
+use crate::model::{AccountId, IdError, SubscriptionId};
 
 /// Why no credit can be issued.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]

@@ -11,7 +11,7 @@
 //! ```
 //!
 //! Layering: [`transition`] and [`mod@plan`] are pure (no storage, no clock); [`Engine`] is
-//! the synchronous core over a [`Store`](crate::store::Store); [`LifecycleService`] is the
+//! the synchronous core over a [`Store`]; [`LifecycleService`] is the
 //! async wrapper that runs the engine on tokio's blocking pool.
 //!
 //! Invariants: mutating calls take a [`VerifiedAdmin`](crate::auth::VerifiedAdmin) (or
@@ -19,23 +19,23 @@
 //! its state change, audit records and idempotency record were committed together and
 //! flushed. This module imports neither sled nor any networking.
 
-pub mod account;
-pub mod action;
-pub mod audit;
-pub mod clock;
-pub mod confirm;
-pub mod engine;
-pub mod error;
-pub mod ids;
-pub mod money;
-pub mod outcome;
-pub mod plan;
-pub mod policy;
-pub mod provision;
-pub mod scheduler;
-pub mod seed;
-pub mod service;
-pub mod transition;
+mod account;
+mod action;
+mod audit;
+mod clock;
+mod engine;
+mod error;
+mod money;
+mod outcome;
+mod plan;
+mod policy;
+mod port;
+mod provision;
+mod scheduler;
+mod seed;
+mod service;
+mod token;
+mod transition;
 
 #[cfg(test)]
 mod tests;
@@ -46,15 +46,15 @@ pub use account::{
 pub use action::{Action, CloseMode, Facts};
 pub use audit::{Actor, AuditKind, AuditRecord};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use confirm::{ConfirmationId, ConfirmationStatus, PendingConfirmation, TokenKey, CONFIRM_TTL};
 pub use engine::Engine;
 pub use error::{LifecycleError, RefundRefusal};
-pub use ids::{AccountId, CountryCode, EventId, IdError, SubscriptionId};
 pub use money::{Currency, Money, MoneyError};
 pub use outcome::{
     AccountStatus, Export, IdempotencyRecord, Proposal, Receipt, StoredOutcome, TickReport,
 };
 pub use plan::{plan, AccountView, Plan};
 pub use policy::{Policy, PolicyError, Rules, RETENTION_CAP_DAYS};
+pub use port::{Committed, Store, StoreError, WriteSet};
 pub use seed::{AccountSeed, Seed, SubscriptionSeed};
 pub use service::LifecycleService;
+pub use token::{ConfirmationId, ConfirmationStatus, PendingConfirmation, TokenKey, CONFIRM_TTL};

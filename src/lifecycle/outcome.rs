@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::account::{Account, Credit, Subscription};
 use super::action::{Action, Facts};
 use super::audit::AuditRecord;
-use super::ids::AccountId;
 use crate::auth::{Role, UserKey};
+use crate::model::AccountId;
 
 /// Step one of a mutating action: what would happen, and the token to confirm it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

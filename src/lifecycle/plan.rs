@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use super::account::{Account, Billing, Credit, CreditReason, SubState, Subscription};
 use super::action::{Action, CloseMode, Facts};
 use super::error::{LifecycleError, RefundRefusal};
-use super::ids::SubscriptionId;
 use super::policy::Rules;
 use super::transition::{check_cancellable, delete_now, disable, prorated_credit, reactivate};
 use crate::auth::AdminRole;
+use crate::model::SubscriptionId;
 
 /// Everything the planner needs about one account.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::ids::CountryCode;
+use crate::model::CountryCode;
 
 /// Microsoft 365 deletes data "no later than 180 days after cancellation"; no policy may
 /// promise to keep it longer.

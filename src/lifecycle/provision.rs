@@ -7,11 +7,11 @@ use super::account::{Account, Subscription};
 use super::audit::{Actor, AuditKind, AuditRecord};
 use super::engine::Engine;
 use super::error::LifecycleError;
-use super::ids::EventId;
 use super::outcome::Export;
 use super::seed::Seed;
 use crate::auth::{Role, VerifiedAdmin, VerifiedOperator};
-use crate::store::{Committed, Store, StoreError, WriteSet};
+use crate::lifecycle::{Committed, Store, StoreError, WriteSet};
+use crate::model::EventId;
 
 fn bad(what: String) -> LifecycleError {
     LifecycleError::InvalidData(what)

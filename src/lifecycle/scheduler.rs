@@ -7,13 +7,13 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::audit::{Actor, AuditKind, AuditRecord};
-use super::confirm::ConfirmationStatus;
 use super::engine::Engine;
 use super::error::LifecycleError;
 use super::outcome::TickReport;
+use super::token::ConfirmationStatus;
 use super::transition::{step_due, ScheduledStep};
 use super::Subscription;
-use crate::store::{Store, StoreError, WriteSet};
+use crate::lifecycle::{Store, StoreError, WriteSet};
 
 /// Used and expired confirmation records are kept this long so that a late click gets
 /// "already used"/"expired" rather than "unknown".

@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::account::{Billing, BillingPeriod, SubState, Subscription};
 use super::error::LifecycleError;
-use super::ids::{AccountId, CountryCode, SubscriptionId};
 use super::money::{Currency, Money};
+use crate::model::{AccountId, CountryCode, SubscriptionId};
 
 /// Seed data, e.g. fixtures or the demo tenant:
 ///

@@ -9,16 +9,16 @@ use chrono::{DateTime, Utc};
 use super::action::Action;
 use super::audit::AuditRecord;
 use super::clock::Clock;
-use super::confirm::TokenKey;
 use super::engine::Engine;
 use super::error::LifecycleError;
-use super::ids::{AccountId, EventId, SubscriptionId};
 use super::outcome::{AccountStatus, Export, Proposal, Receipt, TickReport};
 use super::policy::Policy;
 use super::seed::Seed;
+use super::token::TokenKey;
 use crate::auth::{AuthConfig, VerifiedAdmin, VerifiedOperator};
+use crate::lifecycle::{Store, StoreError};
 use crate::model::Identity;
-use crate::store::{Store, StoreError};
+use crate::model::{AccountId, EventId, SubscriptionId};
 
 /// Cheap to clone; share one per process.
 pub struct LifecycleService<S> {

@@ -10,8 +10,9 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::StoreError;
-use crate::lifecycle::{AccountId, ConfirmationId, Credit, Subscription, SubscriptionId};
+use crate::lifecycle::StoreError;
+use crate::lifecycle::{ConfirmationId, Credit, Subscription};
+use crate::model::{AccountId, SubscriptionId};
 
 /// Current value format byte.
 pub const FORMAT_V1: u8 = 1;

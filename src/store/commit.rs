@@ -5,8 +5,8 @@ use super::codec::{
     account_prefix, confirmation_key, credit_key, decode, encode, encode_versioned, split,
     subscription_key, Tree,
 };
-use super::{Committed, StoreError, WriteSet};
 use crate::lifecycle::{AuditRecord, Credit};
+use crate::lifecycle::{Committed, StoreError, WriteSet};
 
 /// The primitive operations a backend transaction offers. `E` is the backend's own error
 /// (e.g. sled's "retry this transaction"), kept apart from our [`StoreError`] aborts.
@@ -207,8 +207,10 @@ pub fn apply<X: Tx>(tx: &X, ws: &WriteSet) -> Result<Result<Committed, StoreErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lifecycle::{Account, AccountId, CountryCode};
-    use crate::store::{MemoryStore, Store};
+    use crate::lifecycle::Account;
+    use crate::lifecycle::Store;
+    use crate::model::{AccountId, CountryCode};
+    use crate::store::MemoryStore;
 
     fn account(revision: u64) -> Account {
         Account {

@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use super::{Committed, StoreError, WriteSet};
+use crate::lifecycle::{Committed, StoreError, WriteSet};
 
 /// Upper bound on write sets per sync; keeps one batch's latency bounded.
 const MAX_BATCH: usize = 256;

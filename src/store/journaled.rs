@@ -11,10 +11,10 @@ use super::commit::apply;
 use super::group_commit::Backend;
 use super::journal::{Journal, JournalOp, DEFAULT_CAPACITY};
 use super::overlay::{Base, Overlay};
-use super::{Committed, StoreError, WriteSet};
+use crate::lifecycle::{Committed, StoreError, WriteSet};
 
 /// What the journaled writer needs from a storage engine.
-pub(crate) trait Engine: Base + Send + 'static {
+pub(crate) trait JournalEngine: Base + Send + 'static {
     /// Applies journaled writes in order (in memory is enough). Need not be atomic:
     /// after a crash the journal replay completes whatever was half-applied.
     fn apply(&self, writes: &[JournalOp]) -> Result<(), StoreError>;
@@ -29,7 +29,7 @@ pub(crate) trait Engine: Base + Send + 'static {
 }
 
 /// The writer thread's backend.
-pub(crate) struct JournaledWriter<E: Engine> {
+pub(crate) struct JournaledWriter<E: JournalEngine> {
     engine: E,
     journal: Journal,
     /// The writes of the batch being committed, between `apply_batch` and `flush`.
@@ -41,7 +41,7 @@ pub(crate) struct JournaledWriter<E: Engine> {
     next_seq: u64,
 }
 
-impl<E: Engine> JournaledWriter<E> {
+impl<E: JournalEngine> JournaledWriter<E> {
     /// Opens the journal at `path`, replays its batches into `engine` and checkpoints.
     /// `sync` chooses `fdatasync` per batch (power-loss safe) or a plain write
     /// (survives a killed process). Also returns how many batches were replayed. The
@@ -94,7 +94,7 @@ impl<E: Engine> JournaledWriter<E> {
     }
 }
 
-impl<E: Engine> Drop for JournaledWriter<E> {
+impl<E: JournalEngine> Drop for JournaledWriter<E> {
     fn drop(&mut self) {
         // A clean shutdown leaves an empty journal, so the next open replays nothing.
         if self.broken.is_none() {
@@ -108,7 +108,7 @@ impl<E: Engine> Drop for JournaledWriter<E> {
     }
 }
 
-impl<E: Engine> Backend for JournaledWriter<E> {
+impl<E: JournalEngine> Backend for JournaledWriter<E> {
     fn apply_batch(&mut self, batch: &[&WriteSet]) -> Vec<Result<Committed, StoreError>> {
         if let Some(why) = &self.broken {
             return batch

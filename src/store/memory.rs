@@ -1,4 +1,4 @@
-//! In-memory [`Store`](super::Store) for tests and demos. It stores the same encoded bytes
+//! In-memory [`Store`](crate::lifecycle::Store) for tests and demos. It stores the same encoded bytes
 //! and runs the same commit rules as the sled store; it just isn't durable.
 
 use std::cell::{Cell, RefCell};
@@ -9,11 +9,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use super::codec::Tree;
 use super::commit::{apply, Tx};
 use super::raw::{self, impl_store, Raw, Visitor};
-use super::{Committed, StoreError, WriteSet};
 use crate::lifecycle::{
-    Account, AccountId, AuditRecord, ConfirmationId, Credit, IdempotencyRecord,
-    PendingConfirmation, Subscription,
+    Account, AuditRecord, ConfirmationId, Credit, IdempotencyRecord, PendingConfirmation,
+    Subscription,
 };
+use crate::lifecycle::{Committed, StoreError, WriteSet};
+use crate::model::AccountId;
 
 type Table = BTreeMap<Vec<u8>, Vec<u8>>;
 /// Staged writes: `None` marks a removal.

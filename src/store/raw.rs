@@ -1,13 +1,14 @@
-//! The byte-level operations each backend provides, and the [`Store`](super::Store) read
+//! The byte-level operations each backend provides, and the [`Store`](crate::lifecycle::Store) read
 //! methods written once on top of them.
 
 use serde::de::DeserializeOwned;
 
 use super::codec::{account_prefix, audit_seq, confirmation_key, decode, Tree};
-use super::StoreError;
+use crate::lifecycle::StoreError;
 use crate::lifecycle::{
-    Account, AccountId, AuditRecord, ConfirmationId, IdempotencyRecord, PendingConfirmation,
+    Account, AuditRecord, ConfirmationId, IdempotencyRecord, PendingConfirmation,
 };
+use crate::model::AccountId;
 
 /// Called for each `(key, value)` of a scan; an error stops the scan.
 pub(crate) type Visitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<(), StoreError> + 'a;
@@ -86,11 +87,11 @@ pub(crate) fn outcome(
     one(raw, Tree::Idempotency, event_key.as_bytes())
 }
 
-/// Implements [`Store`](super::Store) for a type with inherent `raw_commit`/`raw_sync`
+/// Implements [`Store`](crate::lifecycle::Store) for a type with inherent `raw_commit`/`raw_sync`
 /// methods and a [`Raw`] impl.
 macro_rules! impl_store {
     ($t:ty) => {
-        impl $crate::store::Store for $t {
+        impl $crate::lifecycle::Store for $t {
             fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
                 raw::account(self, id)
             }
@@ -103,7 +104,7 @@ macro_rules! impl_store {
             fn subscription(
                 &self,
                 account: &AccountId,
-                id: $crate::lifecycle::SubscriptionId,
+                id: $crate::model::SubscriptionId,
             ) -> Result<Option<Subscription>, StoreError> {
                 raw::one(
                     self,

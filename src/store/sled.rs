@@ -1,4 +1,4 @@
-//! The sled-backed [`Store`](super::Store). The only file in the crate that imports sled.
+//! The sled-backed [`Store`](crate::lifecycle::Store). The only file in the crate that imports sled.
 //!
 //! Trees: `accounts`, `subscriptions`, `credits`, `audit`, `idempotency`, `confirmations`
 //! (layouts in [`super::codec`]). Commits go through group commit and
@@ -18,14 +18,15 @@ use std::path::{Path, PathBuf};
 use super::codec::{audit_seq, split, Tree};
 use super::group_commit::GroupCommit;
 use super::journal::JournalOp;
-use super::journaled::{Engine, JournaledWriter};
+use super::journaled::{JournalEngine, JournaledWriter};
 use super::overlay::Base;
 use super::raw::{self, impl_store, Raw, Visitor};
-use super::{Committed, StoreError, WriteSet};
 use crate::lifecycle::{
-    Account, AccountId, AuditRecord, ConfirmationId, Credit, IdempotencyRecord,
-    PendingConfirmation, Subscription,
+    Account, AuditRecord, ConfirmationId, Credit, IdempotencyRecord, PendingConfirmation,
+    Subscription,
 };
+use crate::lifecycle::{Committed, StoreError, WriteSet};
+use crate::model::AccountId;
 
 /// A durable store in a sled directory.
 pub struct SledStore {
@@ -207,7 +208,7 @@ struct SledEngine {
     data_file: Option<std::fs::File>,
 }
 
-impl Engine for SledEngine {
+impl JournalEngine for SledEngine {
     fn apply(&self, writes: &[JournalOp]) -> Result<(), StoreError> {
         apply_ops(&self.trees, writes)
     }

@@ -11,8 +11,9 @@ use ed25519_dalek::{Signer, SigningKey};
 use serde_json::Value;
 use supportbot::knowledge::KnowledgeSource;
 use supportbot::transport::discord::api::DiscordApi;
-use supportbot::transport::discord_http::DiscordEndpoint;
-use supportbot::transport::http::{self, AppState};
+use supportbot::transport::discord::endpoint::DiscordEndpoint;
+use supportbot::transport::http::{self, App};
+use supportbot::transport::metrics::Metrics;
 use supportbot::{Bot, Knowledge};
 use tokio::sync::oneshot;
 
@@ -114,17 +115,20 @@ pub async fn spawn_discord(
     let mut endpoint = DiscordEndpoint::new(
         signing_key().verifying_key(),
         Some("42".into()),
-        DiscordApi::new(api_base, None).expect("a valid API base"),
+        DiscordApi::new(
+            &supportbot::config::ApiBase::parse(api_base).expect("a valid API base"),
+            None,
+        ),
     );
     configure(&mut endpoint);
-    let mut state = AppState::new(bot);
-    state.discord = Some(Arc::new(endpoint));
+    let metrics = Metrics::new();
+    let app = App::new(metrics.clone()).with(endpoint.routes(bot, metrics));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(http::run(listener, state, async {
+    tokio::spawn(http::run(listener, app, async {
         let _ = stopped.await;
     }));
     TestServer {

@@ -3,8 +3,8 @@
 use crate::common::*;
 use chrono::TimeDelta;
 use supportbot::auth::DenyReason;
+use supportbot::lifecycle::Store;
 use supportbot::lifecycle::{Action, AuditKind, Facts, LifecycleError, RefundRefusal, SubState};
-use supportbot::store::Store;
 
 on_both_stores!(
     denials_and_refusals_are_audited,

@@ -3,10 +3,11 @@
 use crate::common::*;
 use chrono::TimeDelta;
 use supportbot::auth::authorize_operator;
+use supportbot::lifecycle::Store;
 use supportbot::lifecycle::{
     Action, AuditKind, CloseMode, Export, Facts, LifecycleError, SubState,
 };
-use supportbot::store::{MemoryStore, Store};
+use supportbot::store::MemoryStore;
 
 on_both_stores!(
     close_requires_cancelled_subscriptions_or_explicit_choice,

@@ -3,10 +3,10 @@
 
 use crate::common::*;
 use chrono::TimeDelta;
+use supportbot::lifecycle::Store;
 use supportbot::lifecycle::{
     Action, Actor, AuditKind, ConfirmationId, Facts, LifecycleError, SubState,
 };
-use supportbot::store::Store;
 
 on_both_stores!(
     cancel_is_two_step_durable_and_audited,

@@ -2,8 +2,8 @@
 
 use crate::common::*;
 use chrono::TimeDelta;
+use supportbot::lifecycle::Store;
 use supportbot::lifecycle::{Actor, AuditKind, LifecycleError, SubState};
-use supportbot::store::Store;
 
 on_both_stores!(
     tick_cancel_path_ends_in_deletion,

@@ -3,7 +3,8 @@
 
 use crate::common::*;
 use supportbot::lifecycle::{AuditKind, SubState};
-use supportbot::store::{codec, SledStore, Store, StoreError, WriteSet};
+use supportbot::lifecycle::{Store, StoreError, WriteSet};
+use supportbot::store::{codec, SledStore};
 
 #[tokio::test]
 async fn data_survives_reopen() {

@@ -7,14 +7,14 @@ use super::{user_actor, Engine, MAX_ATTEMPTS};
 use crate::auth::{self, UserKey};
 use crate::lifecycle::action::Action;
 use crate::lifecycle::audit::{AuditKind, AuditRecord};
-use crate::lifecycle::confirm::{ConfirmationId, ConfirmationStatus, PendingConfirmation};
 use crate::lifecycle::error::LifecycleError;
-use crate::lifecycle::ids::EventId;
 use crate::lifecycle::outcome::{IdempotencyRecord, Receipt, StoredOutcome};
 use crate::lifecycle::plan::plan;
+use crate::lifecycle::token::{ConfirmationId, ConfirmationStatus, PendingConfirmation};
 use crate::lifecycle::{Account, Subscription};
+use crate::lifecycle::{Committed, Store, StoreError, WriteSet};
+use crate::model::EventId;
 use crate::model::Identity;
-use crate::store::{Committed, Store, StoreError, WriteSet};
 
 impl<S: Store> Engine<S> {
     /// Step two: the proposer confirms with the token (and, to close an account, the

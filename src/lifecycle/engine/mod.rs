@@ -11,15 +11,15 @@ mod confirm;
 mod propose;
 
 use super::audit::{Actor, AuditKind, AuditRecord};
-use super::confirm::TokenKey;
 use super::error::LifecycleError;
-use super::ids::{AccountId, EventId};
 use super::outcome::{AccountStatus, IdempotencyRecord, StoredOutcome};
 use super::plan::AccountView;
 use super::policy::Policy;
+use super::token::TokenKey;
 use crate::auth::{self, AuthConfig, UserKey, VerifiedAdmin};
+use crate::lifecycle::{Store, StoreError, WriteSet};
 use crate::model::Identity;
-use crate::store::{Store, StoreError, WriteSet};
+use crate::model::{AccountId, EventId};
 
 /// Lost optimistic-concurrency races are retried this many times before giving up.
 pub(crate) const MAX_ATTEMPTS: usize = 8;

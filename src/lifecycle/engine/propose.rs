@@ -6,14 +6,14 @@ use super::{internal_rng, Engine};
 use crate::auth::{Role, VerifiedAdmin};
 use crate::lifecycle::action::Action;
 use crate::lifecycle::audit::{Actor, AuditKind, AuditRecord};
-use crate::lifecycle::confirm::{
-    ConfirmationId, ConfirmationStatus, PendingConfirmation, CONFIRM_TTL,
-};
 use crate::lifecycle::error::LifecycleError;
-use crate::lifecycle::ids::EventId;
 use crate::lifecycle::outcome::{IdempotencyRecord, Proposal, StoredOutcome};
 use crate::lifecycle::plan::plan;
-use crate::store::{Committed, Store, WriteSet};
+use crate::lifecycle::token::{
+    ConfirmationId, ConfirmationStatus, PendingConfirmation, CONFIRM_TTL,
+};
+use crate::lifecycle::{Committed, Store, WriteSet};
+use crate::model::EventId;
 
 impl<S: Store> Engine<S> {
     /// Step one: checks the action and issues a confirmation token. Nothing changes yet.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
+use crate::model::{AccountId, CountryCode, SubscriptionId};
 
 mod credit;
 mod plans;

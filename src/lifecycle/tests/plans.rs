@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::auth::AdminRole;
+use crate::model::SubscriptionId;
 
 fn view(subs: Vec<Subscription>, credits: Vec<Credit>) -> AccountView {
     AccountView {

@@ -7,6 +7,7 @@ use crate::auth::AdminRole;
 use crate::lifecycle::transition::{
     check_cancellable, delete_now, disable, reactivate, step_due, ScheduledStep,
 };
+use crate::model::CountryCode;
 
 fn monthly() -> Subscription {
     sub(1, BillingPeriod::Monthly, "2024-04-01", 10_000, "NOK", 5)

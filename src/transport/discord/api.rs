@@ -18,14 +18,9 @@ use serenity::all::{
     ApplicationId, CreateAttachment, GuildId, Http, HttpBuilder, HttpError, InteractionId,
 };
 
+use crate::config::ApiBase;
 use crate::model::Attachment;
 
-/// Discord's REST API base.
-pub const DEFAULT_API_BASE: &str = "https://discord.com/api/v10";
-/// The path serenity puts after the origin (API version 10).
-const API_PATH: &str = "/api/v10";
-/// The origin serenity's routes are written with.
-const DISCORD_ORIGIN: &str = "https://discord.com";
 /// A REST call that takes longer has failed (Discord's interaction tokens
 /// and the user's patience are both short).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -47,23 +42,12 @@ impl std::fmt::Debug for DiscordApi {
     }
 }
 
-/// A `SUPPORTBOT_DISCORD_API_BASE` serenity cannot use.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "Discord API base {0:?} must be an http(s) origin, optionally followed by {API_PATH} \
-     (e.g. {DEFAULT_API_BASE} or http://127.0.0.1:8081)"
-)]
-pub struct BadApiBase(String);
-
 /// A failed REST call.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No bot token configured for a call that needs one.
     #[error("SUPPORTBOT_DISCORD_TOKEN is not set")]
     NoToken,
-    /// The configured API base is unusable.
-    #[error(transparent)]
-    BadBase(#[from] BadApiBase),
     /// An id that is not a (non-zero) snowflake.
     #[error("{what} {value:?} is not a Discord id")]
     BadId {
@@ -93,32 +77,12 @@ pub enum ApiError {
     },
 }
 
-/// The origin serenity should send requests to instead of Discord, or
-/// `None` for Discord itself.
-pub fn proxy_origin(api_base: &str) -> Result<Option<String>, BadApiBase> {
-    let bad = || BadApiBase(api_base.to_owned());
-    let trimmed = api_base.trim().trim_end_matches('/');
-    let origin = trimmed.strip_suffix(API_PATH).unwrap_or(trimmed);
-    let authority = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"))
-        .ok_or_else(bad)?;
-    if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
-        return Err(bad());
-    }
-    Ok((origin != DISCORD_ORIGIN).then(|| origin.to_owned()))
-}
-
 /// serenity's HTTP client for `api_base`, authenticated with `token` when
 /// there is one.
 ///
 /// Through a proxy origin serenity's own rate limiter must be off: it sends
 /// its requests to Discord directly, ignoring the proxy (serenity 0.12).
-pub fn http_builder(
-    api_base: &str,
-    token: Option<&SecretString>,
-) -> Result<HttpBuilder, BadApiBase> {
-    let origin = proxy_origin(api_base)?;
+pub fn http_builder(api_base: &ApiBase, token: Option<&SecretString>) -> HttpBuilder {
     // Without a token serenity still sends `Authorization: Bot ` (empty);
     // the routes used without one (interaction callbacks and follow-ups)
     // are authorised by the interaction token in the path.
@@ -132,21 +96,21 @@ pub fn http_builder(
         // serenity's default client (no timeout) is still a working client.
         Err(e) => tracing::warn!(error = %e, "Discord HTTP client without a timeout"),
     }
-    if let Some(origin) = origin {
+    if let Some(origin) = api_base.proxy() {
         builder = builder.proxy(origin).ratelimiter_disabled(true);
     }
-    Ok(builder)
+    builder
 }
 
 impl DiscordApi {
-    /// A client for `base` (e.g. [`DEFAULT_API_BASE`]), with the bot token
+    /// A client for `base` (e.g. [`DEFAULT_DISCORD_API_BASE`](crate::config::DEFAULT_DISCORD_API_BASE)), with the bot token
     /// when one is configured (callbacks and follow-ups do not need it).
-    pub fn new(base: &str, token: Option<SecretString>) -> Result<DiscordApi, ApiError> {
-        let http = http_builder(base, token.as_ref())?.build();
-        Ok(DiscordApi {
+    pub fn new(base: &ApiBase, token: Option<SecretString>) -> DiscordApi {
+        let http = http_builder(base, token.as_ref()).build();
+        DiscordApi {
             http: Arc::new(http),
             has_token: token.is_some(),
-        })
+        }
     }
 
     /// `POST /webhooks/{application_id}/{token}`: a follow-up message.
@@ -265,30 +229,6 @@ fn failed(call: &'static str, error: serenity::Error) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn api_bases_are_origins_with_or_without_the_version_path() {
-        assert_eq!(proxy_origin(DEFAULT_API_BASE).expect("valid"), None);
-        assert_eq!(proxy_origin("https://discord.com/").expect("valid"), None);
-        assert_eq!(
-            proxy_origin("http://127.0.0.1:8081/api/v10/").expect("valid"),
-            Some("http://127.0.0.1:8081".to_owned())
-        );
-        assert_eq!(
-            proxy_origin("http://proxy.internal").expect("valid"),
-            Some("http://proxy.internal".to_owned())
-        );
-        for bad in [
-            "",
-            "discord.com/api/v10",
-            "https://discord.com/api/v9",
-            "http://127.0.0.1:8081/prefix/api/v10",
-            "ftp://example.com",
-            "http://",
-        ] {
-            assert!(proxy_origin(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn ids_must_be_non_zero_snowflakes() {

@@ -5,38 +5,13 @@
 //! structs: snowflakes as strings or numbers, everything else optional.
 //! Identity comes from `member` (guild) or `user` (DM) of the signed body.
 
-use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::commands;
-use crate::model::{Command, Evidence, Identity, Inbound, Message, Platform};
-
-/// Interaction types (Discord's `InteractionType`).
-pub mod kind {
-    /// PING, sent when the endpoint URL is saved and as health probes.
-    pub const PING: u8 = 1;
-    /// A slash command.
-    pub const APPLICATION_COMMAND: u8 = 2;
-    /// A button or select menu.
-    pub const MESSAGE_COMPONENT: u8 = 3;
-    /// Option autocompletion.
-    pub const AUTOCOMPLETE: u8 = 4;
-    /// A modal was submitted.
-    pub const MODAL_SUBMIT: u8 = 5;
-}
-
-/// Custom id prefix of a confirmation button.
-pub const CONFIRM: &str = "confirm:";
-/// Custom id prefix of a confirmation that needs the account typed back
-/// (the button opens a modal; the modal carries the same id).
-pub const CONFIRM_TYPED: &str = "confirm-typed:";
-/// Custom id prefix of a dismiss button.
-pub const DISMISS: &str = "dismiss:";
-/// Custom id prefix of a numbered choice button.
-pub const CHOICE: &str = "choice:";
-/// Custom id of the modal's account input.
-pub const ACCOUNT_INPUT: &str = "account";
+use super::custom_id::{ACCOUNT_INPUT, CHOICE, CONFIRM, CONFIRM_TYPED, DISMISS};
+use super::kind::InteractionType;
+use super::{commands, inbound};
+use crate::model::{Command, Inbound, Message};
 
 /// A snowflake, sent as a string by Discord (numbers are accepted too).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,9 +37,9 @@ impl<'de> Deserialize<'de> for Snowflake {
 pub struct Interaction {
     /// Interaction id: the idempotency key.
     pub id: Snowflake,
-    /// Interaction type.
+    /// Interaction type as sent; [`Interaction::kind`] names it.
     #[serde(rename = "type")]
-    pub kind: u8,
+    pub raw_kind: u8,
     /// Continuation token for follow-ups.
     #[serde(default)]
     pub token: Option<String>,
@@ -172,7 +147,7 @@ struct ModalInput {
 
 /// What the endpoint should do with a verified interaction.
 #[derive(Debug, Clone)]
-pub enum Action {
+pub enum Intake {
     /// Answer PONG.
     Pong,
     /// Answer an autocomplete request (no options autocomplete: no choices).
@@ -217,23 +192,28 @@ impl Interaction {
         serde_json::from_slice(body).map_err(|e| PayloadError::Malformed(e.to_string()))
     }
 
+    /// The interaction type, when it is one this bot handles.
+    pub fn kind(&self) -> Result<InteractionType, PayloadError> {
+        InteractionType::try_from(self.raw_kind).map_err(PayloadError::UnknownType)
+    }
+
     /// What to do with it.
-    pub fn action(&self) -> Result<Action, PayloadError> {
-        match self.kind {
-            kind::PING => Ok(Action::Pong),
-            kind::AUTOCOMPLETE => Ok(Action::Autocomplete),
-            kind::APPLICATION_COMMAND => {
+    pub fn intake(&self) -> Result<Intake, PayloadError> {
+        match self.kind()? {
+            InteractionType::Ping => Ok(Intake::Pong),
+            InteractionType::Autocomplete => Ok(Intake::Autocomplete),
+            InteractionType::ApplicationCommand => {
                 let data: CommandData = self.data_as("application command")?;
                 Ok(match command_message(&data) {
-                    Ok(message) => Action::Handle(Box::new(self.inbound(message)?)),
-                    Err(notice) => Action::Notice(notice),
+                    Ok(message) => Intake::Handle(Box::new(self.inbound(message)?)),
+                    Err(notice) => Intake::Notice(notice),
                 })
             }
-            kind::MESSAGE_COMPONENT => {
+            InteractionType::MessageComponent => {
                 let data: ComponentData = self.data_as("message component")?;
                 let id = data.custom_id.as_str();
                 let message = if let Some(token) = id.strip_prefix(CONFIRM_TYPED) {
-                    return Ok(Action::AskAccount {
+                    return Ok(Intake::AskAccount {
                         token: token.to_owned(),
                     });
                 } else if let Some(token) = id.strip_prefix(CONFIRM) {
@@ -248,14 +228,14 @@ impl Interaction {
                 } else if let Some(n) = id.strip_prefix(CHOICE) {
                     Message::Text(n.to_owned())
                 } else {
-                    return Ok(Action::Notice(Notice::UnknownButton));
+                    return Ok(Intake::Notice(Notice::UnknownButton));
                 };
-                Ok(Action::Handle(Box::new(self.inbound(message)?)))
+                Ok(Intake::Handle(Box::new(self.inbound(message)?)))
             }
-            kind::MODAL_SUBMIT => {
+            InteractionType::ModalSubmit => {
                 let data: ModalData = self.data_as("modal submit")?;
                 let Some(token) = data.custom_id.strip_prefix(CONFIRM_TYPED) else {
-                    return Ok(Action::Notice(Notice::UnknownButton));
+                    return Ok(Intake::Notice(Notice::UnknownButton));
                 };
                 let typed = data
                     .components
@@ -267,9 +247,8 @@ impl Interaction {
                     token: token.to_owned(),
                     typed,
                 });
-                Ok(Action::Handle(Box::new(self.inbound(message)?)))
+                Ok(Intake::Handle(Box::new(self.inbound(message)?)))
             }
-            other => Err(PayloadError::UnknownType(other)),
         }
     }
 
@@ -303,62 +282,8 @@ impl Interaction {
 
     /// The `Inbound` for `message`, identity from the signed body.
     pub fn inbound(&self, message: Message) -> Result<Inbound, PayloadError> {
-        let user_id = self
-            .user_id()
-            .ok_or_else(|| {
-                PayloadError::Malformed("interaction has neither member.user nor user".into())
-            })?
-            .to_owned();
-        let (permissions, role_ids) = match &self.member {
-            Some(m) => (
-                m.permissions
-                    .as_ref()
-                    .map_or(0, |p| parse_permissions(&p.0)),
-                m.roles.iter().filter_map(|r| r.0.parse().ok()).collect(),
-            ),
-            None => (0, Vec::new()),
-        };
-        let channel = self
-            .channel_id
-            .as_ref()
-            .or(self.channel.as_ref().map(|c| &c.id))
-            .map(|c| c.0.clone());
-        Ok(Inbound {
-            event_id: self.id.0.clone(),
-            identity: Identity {
-                platform: Platform::Discord,
-                user_id: user_id.clone(),
-                scope: self.guild_id.as_ref().map(|g| g.0.clone()),
-                evidence: Evidence::Discord {
-                    permissions,
-                    role_ids,
-                },
-            },
-            conversation: channel.unwrap_or_else(|| format!("dm:{user_id}")),
-            locales: self.locales(),
-            message,
-            received_at: snowflake_time(&self.id.0).unwrap_or_else(Utc::now),
-        })
+        inbound::from_interaction(self, message)
     }
-}
-
-/// Parses a permission bit-set string. Discord sends it as a decimal string
-/// that may outgrow 53 bits; values beyond 64 bits keep their low 64 bits,
-/// anything unparseable grants nothing.
-pub fn parse_permissions(bits: &str) -> u64 {
-    bits.trim()
-        .parse::<u128>()
-        .map(|v| (v & u128::from(u64::MAX)) as u64)
-        .unwrap_or(0)
-}
-
-/// When a snowflake was created (milliseconds since the Discord epoch in the
-/// high 42 bits).
-pub fn snowflake_time(id: &str) -> Option<DateTime<Utc>> {
-    const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
-    let n: u64 = id.parse().ok()?;
-    let ms = i64::try_from(n >> 22).ok()? + DISCORD_EPOCH_MS;
-    Utc.timestamp_millis_opt(ms).single()
 }
 
 fn command_message(data: &CommandData) -> Result<Message, Notice> {

@@ -1,4 +1,6 @@
 use super::*;
+use crate::model::{Evidence, Platform};
+use crate::transport::discord::inbound::parse_permissions;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -28,8 +30,8 @@ fn command(name: &str, options: Value) -> Interaction {
 }
 
 fn message(i: &Interaction) -> Message {
-    match i.action().expect("action") {
-        Action::Handle(inbound) => inbound.message,
+    match i.intake().expect("action") {
+        Intake::Handle(inbound) => inbound.message,
         other => panic!("expected a message, got {other:?}"),
     }
 }
@@ -37,20 +39,20 @@ fn message(i: &Interaction) -> Message {
 #[test]
 fn the_fixtures_parse_leniently() {
     let ping = Interaction::parse(&fixture("interaction-ping.djs-tests.json")).expect("ping");
-    assert!(matches!(ping.action(), Ok(Action::Pong)));
+    assert!(matches!(ping.intake(), Ok(Intake::Pong)));
     let button =
         Interaction::parse(&fixture("interaction-button-minimal.djs-tests.json")).expect("button");
     assert!(matches!(
-        button.action(),
-        Ok(Action::Notice(Notice::UnknownButton))
+        button.intake(),
+        Ok(Intake::Notice(Notice::UnknownButton))
     ));
     let docs = Interaction::parse(&fixture(
         "interaction-application-command-with-options.docs.json",
     ))
     .expect("docs command");
     assert!(matches!(
-        docs.action(),
-        Ok(Action::Notice(Notice::UnknownCommand))
+        docs.intake(),
+        Ok(Intake::Notice(Notice::UnknownCommand))
     ));
     let frame: Value =
         serde_json::from_slice(&fixture("gateway-interaction-create-command.spacebar.json"))
@@ -73,7 +75,7 @@ fn the_fixtures_parse_leniently() {
 #[test]
 fn identity_comes_from_the_member_with_big_permission_strings() {
     let i = command("why", Value::Array(Vec::new()));
-    let Action::Handle(inbound) = i.action().expect("action") else {
+    let Intake::Handle(inbound) = i.intake().expect("action") else {
         panic!("expected handle");
     };
     assert_eq!(inbound.event_id, "1175928719452839946");
@@ -156,8 +158,8 @@ fn every_command_maps_to_its_message() {
         assert_eq!(message(&interaction), expected);
     }
     assert!(matches!(
-        command("cancel", none).action(),
-        Ok(Action::Notice(Notice::MissingOption))
+        command("cancel", none).intake(),
+        Ok(Intake::Notice(Notice::MissingOption))
     ));
 }
 
@@ -185,8 +187,8 @@ fn buttons_and_modals_carry_the_token() {
     );
     assert_eq!(message(&component("choice:2")), Message::Text("2".into()));
     assert!(matches!(
-        component("confirm-typed:abc").action(),
-        Ok(Action::AskAccount { token }) if token == "abc"
+        component("confirm-typed:abc").intake(),
+        Ok(Intake::AskAccount { token }) if token == "abc"
     ));
     let modal: Interaction = serde_json::from_value(serde_json::json!({
         "id": "1", "type": 5, "token": "t", "user": { "id": "5" },
@@ -203,7 +205,7 @@ fn buttons_and_modals_carry_the_token() {
         })
     );
     let dm = component("confirm:abc");
-    let Action::Handle(inbound) = dm.action().expect("action") else {
+    let Intake::Handle(inbound) = dm.intake().expect("action") else {
         panic!("handle");
     };
     assert_eq!(inbound.identity.scope, None);
@@ -226,11 +228,11 @@ fn bad_payloads_are_named() {
     let unknown: Interaction =
         serde_json::from_value(serde_json::json!({ "id": "1", "type": 42 })).expect("parses");
     assert!(matches!(
-        unknown.action(),
+        unknown.intake(),
         Err(PayloadError::UnknownType(42))
     ));
     let no_data: Interaction =
         serde_json::from_value(serde_json::json!({ "id": "1", "type": 2, "user": {"id": "1"} }))
             .expect("parses");
-    assert!(matches!(no_data.action(), Err(PayloadError::Malformed(_))));
+    assert!(matches!(no_data.intake(), Err(PayloadError::Malformed(_))));
 }

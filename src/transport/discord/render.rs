@@ -4,7 +4,8 @@
 
 use serde_json::{json, Value};
 
-use super::payload::{CHOICE, CONFIRM, CONFIRM_TYPED, DISMISS};
+use super::custom_id::{CHOICE, CONFIRM, CONFIRM_TYPED, DISMISS};
+use super::kind::ComponentType;
 use crate::answer::render::{render, Flavor, DISCORD_CONTENT_LIMIT, DISCORD_EMBED_LIMIT};
 use crate::model::{Attachment, ButtonAction, ButtonStyle, Reply, Visibility};
 
@@ -141,13 +142,13 @@ fn components(reply: &Reply) -> Vec<Value> {
     buttons
         .chunks(5)
         .take(5)
-        .map(|row| json!({ "type": 1, "components": row }))
+        .map(|row| json!({ "type": u8::from(ComponentType::ActionRow), "components": row }))
         .collect()
 }
 
 fn button(label: &str, style: u8, custom_id: &str) -> Value {
     let label: String = label.chars().take(MAX_LABEL).collect();
-    json!({ "type": 2, "style": style, "label": label, "custom_id": custom_id })
+    json!({ "type": u8::from(ComponentType::Button), "style": style, "label": label, "custom_id": custom_id })
 }
 
 #[cfg(test)]

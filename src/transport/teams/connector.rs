@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::config::{Secret, TeamsBotSettings};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::TeamsBotSettings;
 
 /// Tokens are renewed this long before they expire.
 const RENEW_BEFORE: Duration = Duration::from_secs(5 * 60);
@@ -113,7 +115,7 @@ pub struct Connector {
     token_url: String,
     scope: String,
     app_id: String,
-    password: Secret,
+    password: SecretString,
     token: tokio::sync::Mutex<Option<(String, Instant)>>,
 }
 
@@ -156,7 +158,7 @@ impl Connector {
             .form(&[
                 ("grant_type", "client_credentials"),
                 ("client_id", self.app_id.as_str()),
-                ("client_secret", self.password.expose()),
+                ("client_secret", self.password.expose_secret()),
                 ("scope", self.scope.as_str()),
             ])
             .send()

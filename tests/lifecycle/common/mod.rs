@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use supportbot::auth::{authorize_operator, AuthConfig, UserKey, DISCORD_ADMINISTRATOR};
-use supportbot::lifecycle::{
-    AccountId, EventId, LifecycleService, ManualClock, Policy, Seed, SubscriptionId, TokenKey,
-};
+use supportbot::lifecycle::Store;
+use supportbot::lifecycle::{LifecycleService, ManualClock, Policy, Seed, TokenKey};
+use supportbot::model::{AccountId, EventId, SubscriptionId};
 use supportbot::model::{Evidence, Identity, Platform};
-use supportbot::store::{MemoryStore, SledStore, Store};
+use supportbot::store::{MemoryStore, SledStore};
 
 pub const GUILD: u64 = 111;
 pub const OTHER_GUILD: u64 = 222;

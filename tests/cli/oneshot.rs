@@ -1,8 +1,6 @@
 //! Drives the `supportbot` binary the way a user does.
 
-mod common;
-
-use common::{stdout_of, supportbot};
+use crate::common::{stdout_of, supportbot};
 use serde_json::Value;
 
 fn ask_json(args: &[&str]) -> Value {
@@ -15,7 +13,7 @@ fn ask_json(args: &[&str]) -> Value {
     assert!(
         out.status.success(),
         "ask failed: {}",
-        common::stderr_of(&out)
+        crate::common::stderr_of(&out)
     );
     serde_json::from_str(stdout_of(&out).trim()).expect("ask --json prints one JSON object")
 }
@@ -139,7 +137,7 @@ fn unrecognised_text_gets_a_helpful_answer_not_an_empty_one() {
 fn ask_without_text_explains_usage() {
     let out = supportbot().arg("ask").output().expect("runs");
     assert!(!out.status.success());
-    assert!(common::stderr_of(&out).contains("TEXT"));
+    assert!(crate::common::stderr_of(&out).contains("TEXT"));
 }
 
 #[test]
@@ -175,7 +173,7 @@ fn classify_survives_invalid_utf8() {
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert!(lines[1].starts_with("none\t"));
     assert!(lines[2].starts_with("close\t"));
-    assert!(common::stderr_of(&out).contains("line 2"));
+    assert!(crate::common::stderr_of(&out).contains("line 2"));
 }
 
 #[test]
@@ -270,7 +268,7 @@ fn bad_config_file_is_named() {
         .output()
         .expect("runs");
     assert!(!out.status.success());
-    let err = common::stderr_of(&out);
+    let err = crate::common::stderr_of(&out);
     assert!(
         err.contains("supportbot.toml") && err.contains("data_dri"),
         "{err}"

@@ -1,126 +1,26 @@
-//! `POST /discord/interactions`: Discord's signed HTTP interactions endpoint.
-//!
-//! Every request is verified first (Ed25519 over timestamp + raw body with
-//! the application's public key, fresh timestamp), then parsed leniently
-//! (`discord::payload`), handed to `Bot::handle`, and the reply rendered
-//! (`discord::render`). The 3-second rule: when the bot has not answered
-//! within [`DiscordEndpoint::defer_after`], the endpoint answers with a
-//! deferred response and sends the reply as a follow-up through the
-//! interaction webhook. Each interaction gets exactly one initial response.
+//! Answers a verified interaction: the initial response at once, or a
+//! deferred one and the reply as follow-ups. Shared by the HTTP endpoint
+//! (which returns the initial response as the HTTP answer) and the gateway
+//! (which posts it to the callback route).
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use ed25519_dalek::{Signature, VerifyingKey};
 use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
-use super::discord::api::DiscordApi;
-use super::discord::payload::{kind, Action, Interaction, Notice, ACCOUNT_INPUT, CONFIRM_TYPED};
-use super::discord::render;
-use super::http::AppState;
-use super::metrics::Metrics;
+use super::api::DiscordApi;
+use super::custom_id::{ACCOUNT_INPUT, CONFIRM_TYPED};
+use super::kind::{CallbackType, ComponentType, InteractionType};
+use super::payload::{Intake, Interaction, Notice};
+use super::render;
 use crate::model::{Attachment, Inbound, Message, Reply};
+use crate::transport::metrics::Metrics;
 use crate::Bot;
-
-/// Callback types (Discord's `InteractionCallbackType`).
-pub mod callback {
-    /// PONG.
-    pub const PONG: u8 = 1;
-    /// CHANNEL_MESSAGE_WITH_SOURCE.
-    pub const MESSAGE: u8 = 4;
-    /// DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE.
-    pub const DEFERRED_MESSAGE: u8 = 5;
-    /// DEFERRED_UPDATE_MESSAGE (components only).
-    pub const DEFERRED_UPDATE: u8 = 6;
-    /// APPLICATION_COMMAND_AUTOCOMPLETE_RESULT.
-    pub const AUTOCOMPLETE_RESULT: u8 = 8;
-    /// MODAL.
-    pub const MODAL: u8 = 9;
-}
 
 /// Default time the bot gets before the endpoint defers (Discord allows 3 s
 /// for the initial response, including the network).
 pub const DEFAULT_DEFER_AFTER: Duration = Duration::from_millis(2500);
-/// Default accepted clock difference for `X-Signature-Timestamp`.
-pub const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(300);
-
-/// The endpoint's configuration.
-#[derive(Debug)]
-pub struct DiscordEndpoint {
-    key: VerifyingKey,
-    /// Oldest (or most future) accepted signature timestamp.
-    pub max_skew: Duration,
-    /// What answers verified interactions.
-    pub responder: Responder,
-}
-
-/// A bad `SUPPORTBOT_DISCORD_PUBLIC_KEY`.
-#[derive(Debug, thiserror::Error)]
-#[error("SUPPORTBOT_DISCORD_PUBLIC_KEY must be 64 hex digits (a 32-byte Ed25519 key): {0}")]
-pub struct KeyError(String);
-
-/// Parses an application public key as the developer portal shows it (hex).
-pub fn parse_public_key(hex_key: &str) -> Result<VerifyingKey, KeyError> {
-    let bytes: [u8; 32] = hex::decode(hex_key.trim())
-        .map_err(|e| KeyError(e.to_string()))?
-        .try_into()
-        .map_err(|v: Vec<u8>| KeyError(format!("{} bytes", v.len())))?;
-    VerifyingKey::from_bytes(&bytes).map_err(|e| KeyError(e.to_string()))
-}
-
-impl DiscordEndpoint {
-    /// An endpoint verifying with `key`, following up through `api`.
-    pub fn new(key: VerifyingKey, application_id: Option<String>, api: DiscordApi) -> Self {
-        DiscordEndpoint {
-            key,
-            max_skew: DEFAULT_MAX_SKEW,
-            responder: Responder::new(api, application_id),
-        }
-    }
-
-    /// Checks the signature headers against `body`; `Err` names the reason
-    /// (a metric label).
-    pub fn verify(&self, headers: &HeaderMap, body: &[u8], now: u64) -> Result<(), &'static str> {
-        let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-        let (Some(sig), Some(ts)) = (
-            header("x-signature-ed25519"),
-            header("x-signature-timestamp"),
-        ) else {
-            return Err("missing");
-        };
-        let when: u64 = ts.trim().parse().map_err(|_| "bad_timestamp")?;
-        if now.abs_diff(when) > self.max_skew.as_secs() {
-            return Err("stale");
-        }
-        let mut bytes = [0u8; 64];
-        hex::decode_to_slice(sig.trim(), &mut bytes).map_err(|_| "bad_signature")?;
-        let signature = Signature::from_bytes(&bytes);
-        let mut message = Vec::with_capacity(ts.len() + body.len());
-        message.extend_from_slice(ts.as_bytes());
-        message.extend_from_slice(body);
-        self.key
-            .verify_strict(&message, &signature)
-            .map_err(|_| "bad_signature")
-    }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
-}
-
 /// An initial interaction response: its JSON and the file it declares.
 #[derive(Debug, Clone)]
 pub struct Initial {
@@ -131,8 +31,8 @@ pub struct Initial {
 }
 
 impl Initial {
-    fn new(kind: u8, data: Option<Value>) -> Initial {
-        let mut body = json!({ "type": kind });
+    fn new(kind: CallbackType, data: Option<Value>) -> Initial {
+        let mut body = json!({ "type": u8::from(kind) });
         if let Some(d) = data {
             body["data"] = d;
         }
@@ -143,38 +43,6 @@ impl Initial {
     pub fn encode(&self) -> (String, Vec<u8>) {
         render::encode(&self.body, self.file.as_ref())
     }
-}
-
-/// The handler of `POST /discord/interactions`.
-pub async fn interactions(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(endpoint) = state.discord.clone() else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "the Discord endpoint is not configured",
-        );
-    };
-    if let Err(reason) = endpoint.verify(&headers, &body, unix_now()) {
-        state.metrics.signature_failure(reason);
-        return error(StatusCode::UNAUTHORIZED, "invalid request signature");
-    }
-    let parsed = Interaction::parse(&body).and_then(|i| i.action().map(|a| (i, a)));
-    let (interaction, action) = match parsed {
-        Ok(v) => v,
-        Err(e) => {
-            state.metrics.interaction("invalid", "400");
-            return error(StatusCode::BAD_REQUEST, &e.to_string());
-        }
-    };
-    let initial = endpoint
-        .responder
-        .respond(&state.bot, &state.metrics, &interaction, action)
-        .await;
-    let (content_type, bytes) = initial.encode();
-    ([(CONTENT_TYPE, content_type)], bytes).into_response()
 }
 
 /// Turns verified interactions into responses; shared by the HTTP endpoint
@@ -211,39 +79,34 @@ impl Responder {
         bot: &Arc<Bot>,
         metrics: &Metrics,
         interaction: &Interaction,
-        action: Action,
+        action: Intake,
     ) -> Initial {
-        let kind_label = match interaction.kind {
-            kind::PING => "ping",
-            kind::APPLICATION_COMMAND => "command",
-            kind::MESSAGE_COMPONENT => "component",
-            kind::AUTOCOMPLETE => "autocomplete",
-            _ => "modal",
-        };
+        // An interaction gets here only once its type is known.
+        let kind_label = interaction.kind().map_or("modal", InteractionType::label);
         let (label, initial) = match action {
-            Action::Pong => ("pong", Initial::new(callback::PONG, None)),
-            Action::Autocomplete => (
+            Intake::Pong => ("pong", Initial::new(CallbackType::Pong, None)),
+            Intake::Autocomplete => (
                 "autocomplete",
                 Initial::new(
-                    callback::AUTOCOMPLETE_RESULT,
+                    CallbackType::AutocompleteResult,
                     Some(json!({ "choices": [] })),
                 ),
             ),
-            Action::Notice(notice) => {
+            Intake::Notice(notice) => {
                 let text = notice_text(bot, notice, &interaction.locales());
                 (
                     "notice",
-                    Initial::new(callback::MESSAGE, Some(render::notice(&text, true))),
+                    Initial::new(CallbackType::Message, Some(render::notice(&text, true))),
                 )
             }
-            Action::AskAccount { token } => (
+            Intake::AskAccount { token } => (
                 "modal",
                 Initial::new(
-                    callback::MODAL,
+                    CallbackType::Modal,
                     Some(account_modal(bot, &token, &interaction.locales())),
                 ),
             ),
-            Action::Handle(inbound) => self.answer(bot, metrics, interaction, *inbound).await,
+            Intake::Handle(inbound) => self.answer(bot, metrics, interaction, *inbound).await,
         };
         metrics.interaction(kind_label, label);
         initial
@@ -277,7 +140,7 @@ impl Responder {
                     .next()
                     .unwrap_or_else(|| render::notice("…", false));
                 let rest: Vec<Value> = messages.collect();
-                let mut initial = Initial::new(callback::MESSAGE, Some(first));
+                let mut initial = Initial::new(CallbackType::Message, Some(first));
                 if rest.is_empty() {
                     initial.file = reply.attachment;
                 } else {
@@ -293,7 +156,7 @@ impl Responder {
             Finished::Failed => (
                 "error",
                 Initial::new(
-                    callback::MESSAGE,
+                    CallbackType::Message,
                     Some(render::notice("An internal error occurred.", true)),
                 ),
             ),
@@ -315,14 +178,17 @@ impl Responder {
                     };
                     followup.send_all(messages, file).await;
                 });
-                if interaction.kind == kind::MESSAGE_COMPONENT {
+                if interaction.kind().ok() == Some(InteractionType::MessageComponent) {
                     (
                         "deferred_update",
-                        Initial::new(callback::DEFERRED_UPDATE, None),
+                        Initial::new(CallbackType::DeferredUpdate, None),
                     )
                 } else {
                     let data = ephemeral_defer.then(|| json!({ "flags": render::EPHEMERAL }));
-                    ("deferred", Initial::new(callback::DEFERRED_MESSAGE, data))
+                    (
+                        "deferred",
+                        Initial::new(CallbackType::DeferredMessage, data),
+                    )
                 }
             }
         }
@@ -414,9 +280,9 @@ fn account_modal(bot: &Bot, token: &str, locales: &[String]) -> Value {
         "custom_id": format!("{CONFIRM_TYPED}{token}"),
         "title": title,
         "components": [{
-            "type": 1,
+            "type": u8::from(ComponentType::ActionRow),
             "components": [{
-                "type": 4,
+                "type": u8::from(ComponentType::TextInput),
                 "custom_id": ACCOUNT_INPUT,
                 "style": 1,
                 "label": label,
@@ -452,14 +318,5 @@ mod tests {
             within::<()>(broken, Duration::from_secs(1)).await,
             Finished::Failed
         ));
-    }
-
-    #[test]
-    fn public_keys_must_be_32_bytes_of_hex() {
-        assert!(parse_public_key("zz").is_err());
-        assert!(parse_public_key("abcd").is_err());
-        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
-        let parsed = parse_public_key(&hex::encode(key.as_bytes())).expect("valid");
-        assert_eq!(parsed, key);
     }
 }

@@ -1,11 +1,9 @@
 //! The Discord HTTP interactions endpoint, driven over real HTTP with real
 //! Ed25519 signatures on 127.0.0.1.
 
-mod common;
-
 use std::time::Duration;
 
-use common::discord::{now, signing_key, spawn_discord, FakeDiscord};
+use crate::common::discord::{now, signing_key, spawn_discord, FakeDiscord};
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 
@@ -47,7 +45,7 @@ fn component(custom_id: &str) -> Value {
 #[tokio::test]
 async fn ping_is_answered_with_pong_as_json() {
     let server = spawn_discord(NO_API, |_| {}).await;
-    let fixture = std::fs::read(common::shared(
+    let fixture = std::fs::read(crate::common::shared(
         "fixtures/discord/interaction-ping.djs-tests.json",
     ))
     .expect("fixture");
@@ -214,7 +212,7 @@ async fn help_follows_the_discord_locale() {
 #[tokio::test]
 async fn buttons_and_the_account_modal() {
     let server = spawn_discord(NO_API, |_| {}).await;
-    let fixture = std::fs::read(common::shared(
+    let fixture = std::fs::read(crate::common::shared(
         "fixtures/discord/interaction-button-minimal.djs-tests.json",
     ))
     .expect("fixture");

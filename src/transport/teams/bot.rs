@@ -1,58 +1,33 @@
-//! Microsoft Teams: the Bot Framework bot (`POST /api/messages`) and the
-//! outgoing webhook (`POST /teams/webhook`, in [`super::teams_webhook`]).
-//!
-//! The bot verifies the channel's JWT, answers the HTTP request at once and
-//! replies proactively through the Bot Connector from a spawned task: Teams
-//! re-sends an activity it has not had an answer to after about 15 s, and a
-//! re-sent activity id is acknowledged but not handled twice. Where the
-//! answer goes (the thread, or the sender's personal chat for private
-//! replies and files) is [`deliver`]'s business.
-
-pub mod activity;
-pub mod auth;
-pub mod connector;
-pub mod deliver;
-pub mod files;
-pub mod reply;
-pub mod seen;
+//! The Bot Framework bot: `POST /api/messages`. Verifies the channel's
+//! JWT, acknowledges at once and answers from a spawned task.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{header::AUTHORIZATION, HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 
-use crate::config::{SecretBytes, TeamsSettings};
+use super::activity::{self, Activity, Intake};
+use super::connector::Connector;
+use super::deliver::Delivery;
+use super::files::{self, Consent, PendingFiles};
+use super::jwt::JwtValidator;
+use super::seen::Seen;
+use crate::config::TeamsBotSettings;
 use crate::model::Message;
 use crate::Bot;
-use activity::{Activity, Intake};
-use auth::JwtValidator;
-use connector::Connector;
-use deliver::Delivery;
-use files::{Consent, PendingFiles};
-use seen::Seen;
 
-/// Largest request body accepted on either route.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Route of the Bot Framework messaging endpoint.
+pub const ROUTE: &str = "/api/messages";
 /// Activity ids remembered to drop re-sent activities.
 const SEEN_ACTIVITIES: usize = 10_000;
 
-/// Shared state of the Teams routes.
-#[derive(Clone, Debug)]
-pub struct TeamsState(Arc<Inner>);
-
+/// The bot's verifier, outbound client and memory.
 #[derive(Debug)]
-struct Inner {
-    bot: Arc<Bot>,
-    teams_bot: Option<TeamsBot>,
-    webhook_key: Option<SecretBytes>,
-}
-
-#[derive(Debug)]
-struct TeamsBot {
+pub struct TeamsBot {
     validator: JwtValidator,
     connector: Connector,
     seen: Seen,
@@ -60,65 +35,36 @@ struct TeamsBot {
     files: PendingFiles,
 }
 
-impl TeamsState {
-    /// State for the parts of `settings` that are configured.
-    pub fn new(bot: Arc<Bot>, settings: &TeamsSettings) -> anyhow::Result<TeamsState> {
-        TeamsState::with_key_refresh(bot, settings, auth::MIN_REFRESH)
-    }
+/// What the handler shares.
+#[derive(Clone)]
+struct BotState {
+    bot: Arc<Bot>,
+    teams: Arc<TeamsBot>,
+}
 
-    /// [`TeamsState::new`] with the minimum time between signing-key
-    /// fetches caused by unknown key ids (tests use zero).
-    pub fn with_key_refresh(
-        bot: Arc<Bot>,
-        settings: &TeamsSettings,
-        min_refresh: Duration,
-    ) -> anyhow::Result<TeamsState> {
+impl TeamsBot {
+    /// The bot for `settings`; `min_refresh` is the minimum time between
+    /// signing-key fetches caused by unknown key ids.
+    pub fn new(settings: &TeamsBotSettings, min_refresh: Duration) -> anyhow::Result<TeamsBot> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .user_agent(concat!("supportbot/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        let teams_bot = settings.bot.as_ref().map(|b| TeamsBot {
+        Ok(TeamsBot {
             validator: JwtValidator::new(
                 http.clone(),
-                &b.openid_metadata,
-                &b.issuer,
-                &b.app_id,
+                &settings.openid_metadata,
+                &settings.issuer,
+                &settings.app_id,
                 min_refresh,
             ),
-            connector: Connector::new(http.clone(), b),
+            connector: Connector::new(http, settings),
             seen: Seen::new(SEEN_ACTIVITIES),
             greeted: Seen::new(SEEN_ACTIVITIES),
             files: PendingFiles::default(),
-        });
-        Ok(TeamsState(Arc::new(Inner {
-            bot,
-            teams_bot,
-            webhook_key: settings.webhook_key.clone(),
-        })))
+        })
     }
 
-    /// The routes that are on, for `serve`'s start-up line.
-    pub fn endpoints(&self) -> Vec<&'static str> {
-        let mut on = Vec::new();
-        if self.0.teams_bot.is_some() {
-            on.push("POST /api/messages (Teams bot)");
-        }
-        if self.0.webhook_key.is_some() {
-            on.push("POST /teams/webhook (Teams outgoing webhook)");
-        }
-        on
-    }
-
-    pub(crate) fn bot(&self) -> &Arc<Bot> {
-        &self.0.bot
-    }
-
-    pub(crate) fn webhook_key(&self) -> Option<&SecretBytes> {
-        self.0.webhook_key.as_ref()
-    }
-}
-
-impl TeamsBot {
     fn delivery<'a>(
         &'a self,
         bot: &'a Bot,
@@ -135,26 +81,18 @@ impl TeamsBot {
     }
 }
 
-/// `POST /api/messages` and `POST /teams/webhook`, each only when
-/// configured (an unconfigured one is absent, so a 404).
-pub fn routes(state: TeamsState) -> Router {
-    let mut router = Router::new();
-    if state.0.teams_bot.is_some() {
-        router = router.route("/api/messages", post(messages));
-    }
-    if state.0.webhook_key.is_some() {
-        router = router.route("/teams/webhook", post(super::teams_webhook::webhook));
-    }
-    router
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+/// `POST /api/messages`, answered by `bot`.
+pub fn routes(bot: Arc<Bot>, teams: TeamsBot) -> Router {
+    let state = BotState {
+        bot,
+        teams: Arc::new(teams),
+    };
+    Router::new().route(ROUTE, post(messages)).with_state(state)
 }
 
 /// Verifies, acknowledges and hands an activity to a background task.
-async fn messages(State(state): State<TeamsState>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let Some(teams) = state.0.teams_bot.as_ref() else {
-        return StatusCode::NOT_FOUND;
-    };
+async fn messages(State(state): State<BotState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let teams = &state.teams;
     let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
     let verified = match teams.validator.validate(authorization).await {
         Ok(v) => v,
@@ -210,18 +148,16 @@ async fn messages(State(state): State<TeamsState>, headers: HeaderMap, body: Byt
             Consent::Accept(info) => info,
             Consent::Decline => {
                 teams
-                    .delivery(&state.0.bot, &service_url, &activity)
+                    .delivery(&state.bot, &service_url, &activity)
                     .decline(&answer.id);
                 return StatusCode::OK;
             }
         };
         let task_state = state.clone();
         tokio::spawn(async move {
-            let Some(teams) = task_state.0.teams_bot.as_ref() else {
-                return;
-            };
-            teams
-                .delivery(&task_state.0.bot, &service_url, &activity)
+            task_state
+                .teams
+                .delivery(&task_state.bot, &service_url, &activity)
                 .accept(&answer.id, &info)
                 .await;
         });
@@ -242,12 +178,10 @@ async fn messages(State(state): State<TeamsState>, headers: HeaderMap, body: Byt
     }
     let task_state = state.clone();
     tokio::spawn(async move {
-        let Some(teams) = task_state.0.teams_bot.as_ref() else {
-            return;
-        };
-        let answer = task_state.0.bot.handle(inbound).await;
-        teams
-            .delivery(&task_state.0.bot, &service_url, &activity)
+        let answer = task_state.bot.handle(inbound).await;
+        task_state
+            .teams
+            .delivery(&task_state.bot, &service_url, &activity)
             .reply(&answer)
             .await;
     });

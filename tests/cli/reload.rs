@@ -1,8 +1,6 @@
 //! Live reload: a new rule set replaces the old one only when it is complete
 //! and valid; otherwise the running set stays.
 
-mod common;
-
 use supportbot::knowledge::KnowledgeSource;
 use supportbot::source::Origin;
 use supportbot::{Bot, Identity, Inbound, Knowledge, Message};
@@ -20,7 +18,7 @@ fn inbound(text: &str) -> Inbound {
 
 #[tokio::test]
 async fn a_valid_edit_is_swapped_in_and_a_broken_one_is_refused() {
-    let dir = common::copy_of_intents();
+    let dir = crate::common::copy_of_intents();
     let origin = KnowledgeSource {
         origin: Origin::Dir(dir.path().to_path_buf()),
         articles: None,

@@ -8,6 +8,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod ids;
+
+pub use ids::{AccountId, CountryCode, EventId, IdError, SubscriptionId};
+
 use crate::intent::{Candidate, Slots};
 use crate::locale::LocaleSource;
 

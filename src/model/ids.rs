@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Platform;
+use super::Platform;
 
 /// Why an identifier was rejected; the message is safe to show to a user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

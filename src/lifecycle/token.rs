@@ -16,8 +16,8 @@ use sha2::Sha256;
 
 use super::action::Action;
 use super::error::LifecycleError;
-use super::ids::AccountId;
 use crate::auth::{AdminRole, UserKey};
+use crate::model::AccountId;
 
 /// How long a proposal can be confirmed (matches Discord's interaction-token lifetime).
 pub const CONFIRM_TTL: TimeDelta = TimeDelta::minutes(15);

@@ -6,21 +6,25 @@
 //! cannot tell who is speaking, so its messages are only ever text with
 //! [`crate::model::Evidence::Unverified`]; never a lifecycle command.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+
 use axum::extract::State;
 use axum::http::{header::AUTHORIZATION, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::routing::post;
+use axum::{Json, Router};
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
 use sha2::Sha256;
 
-use super::teams::activity::{self, Activity, Intake};
-use super::teams::reply::text_chunks;
-use super::teams::TeamsState;
+use super::activity::{self, Activity, Intake};
+use super::reply::text_chunks;
+use crate::Bot;
+use secrecy::{ExposeSecret, SecretSlice};
 
 /// Teams closes the connection after five seconds; answer before that.
 const ANSWER_WITHIN: Duration = Duration::from_millis(4500);
@@ -68,16 +72,28 @@ pub fn sign(key: &[u8], body: &[u8]) -> String {
     )
 }
 
-pub(crate) async fn webhook(
-    State(state): State<TeamsState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(key) = state.webhook_key() else {
-        return StatusCode::NOT_FOUND.into_response();
+/// Route of the outgoing webhook.
+pub const ROUTE: &str = "/teams/webhook";
+
+/// What the webhook handler shares.
+#[derive(Clone)]
+struct WebhookState {
+    bot: Arc<Bot>,
+    key: Arc<SecretSlice<u8>>,
+}
+
+/// `POST /teams/webhook`, verified with `key`, answered by `bot`.
+pub fn routes(bot: Arc<Bot>, key: SecretSlice<u8>) -> Router {
+    let state = WebhookState {
+        bot,
+        key: Arc::new(key),
     };
+    Router::new().route(ROUTE, post(webhook)).with_state(state)
+}
+
+async fn webhook(State(state): State<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
     let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    if let Err(e) = verify(key.expose(), authorization, &body) {
+    if let Err(e) = verify(state.key.expose_secret(), authorization, &body) {
         tracing::warn!(reason = %e, "refused Teams webhook request");
         return StatusCode::UNAUTHORIZED.into_response();
     }
@@ -95,7 +111,7 @@ pub(crate) async fn webhook(
             return Json(json!({"type": "message", "text": ""})).into_response();
         }
     };
-    match tokio::time::timeout(ANSWER_WITHIN, state.bot().handle(inbound)).await {
+    match tokio::time::timeout(ANSWER_WITHIN, state.bot.handle(inbound)).await {
         Ok(reply) => Json(json!({
             "type": "message",
             "text": text_chunks(&reply).join("\n\n"),

@@ -1,9 +1,7 @@
 //! The subscription lifecycle driven through `supportbot admin …` and the
 //! chat, against a real sled database in a temporary data directory.
 
-mod common;
-
-use common::{stderr_of, stdout_of, supportbot};
+use crate::common::{stderr_of, stdout_of, supportbot};
 use serde_json::Value;
 
 struct Data(tempfile::TempDir);
@@ -71,6 +69,50 @@ fn cancel_is_proposed_confirmed_and_audited() {
     assert_eq!(confirmed.len(), 1, "{audit:?}");
     assert_eq!(confirmed[0]["before"], "active");
     assert_eq!(confirmed[0]["after"], "disabled");
+}
+
+#[test]
+fn provisioning_with_json_prints_what_was_created() {
+    let data = Data(tempfile::tempdir().expect("tmp"));
+    let created = data.json_lines(&["seed-demo", "--json"]);
+    assert_eq!(created.len(), 1, "{created:?}");
+    assert_eq!(
+        created[0]["created"]["accounts"],
+        serde_json::json!(["demo"])
+    );
+    assert_eq!(
+        created[0]["created"]["subscriptions"],
+        serde_json::json!(["demo/SUB-1", "demo/SUB-2", "demo/SUB-3", "demo/SUB-4"])
+    );
+    let created = data.json_lines(&[
+        "account",
+        "create",
+        "acme",
+        "--name",
+        "Acme",
+        "--country",
+        "NO",
+        "--json",
+    ]);
+    assert_eq!(
+        created[0]["created"]["accounts"],
+        serde_json::json!(["acme"])
+    );
+}
+
+#[test]
+fn subscription_show_takes_the_id_with_or_without_the_account() {
+    let data = Data::new();
+    let short = stdout_of(&data.admin(&["subscription", "show", "SUB-1"]));
+    let long = stdout_of(&data.admin(&["subscription", "show", "demo/SUB-1"]));
+    assert!(
+        short.contains("SUB-1: Microsoft 365 Business Standard"),
+        "{short}"
+    );
+    assert_eq!(short, long);
+    let out = data.admin(&["subscription", "show", "SUB-99"]);
+    assert!(!out.status.success());
+    assert!(stderr_of(&out).contains("SUB-99"), "{}", stderr_of(&out));
 }
 
 #[test]

@@ -1,16 +1,14 @@
 //! `supportbot import-articles` end to end: import, then answer from the
 //! imported articles through `ask`.
 
-mod common;
-
-use common::{stderr_of, stdout_of, supportbot};
+use crate::common::{stderr_of, stdout_of, supportbot};
 use serde_json::Value;
 
 /// A source tree with two locales of the real corpus, plus one broken file.
 fn source_tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tmp");
     for locale in ["de-DE", "nb-NO"] {
-        let from = common::shared(&format!("corpus/alchemy-insights/{locale}"));
+        let from = crate::common::shared(&format!("corpus/alchemy-insights/{locale}"));
         let to = dir.path().join(locale);
         std::fs::create_dir_all(&to).expect("mkdir");
         for entry in std::fs::read_dir(&from).expect("corpus locale") {
@@ -93,7 +91,7 @@ fn imported_articles_answer_where_no_template_exists_and_templates_win() {
 #[test]
 fn broken_files_are_reported_with_line_and_the_rest_imports() {
     let src = tempfile::tempdir().expect("tmp");
-    let good = common::shared("corpus/alchemy-insights/nb-NO/credit-refund.md");
+    let good = crate::common::shared("corpus/alchemy-insights/nb-NO/credit-refund.md");
     std::fs::create_dir_all(src.path().join("nb-NO")).expect("mkdir");
     std::fs::copy(&good, src.path().join("nb-NO/credit-refund.md")).expect("copy");
     std::fs::write(

@@ -1,11 +1,9 @@
 //! `supportbot serve` and `supportbot discord register` as processes.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::discord::{signing_key, FakeDiscord};
+use crate::common::discord::{signing_key, FakeDiscord};
 
 static SERVES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -116,7 +114,7 @@ async fn register_puts_localized_commands_for_a_guild() {
     let discord = FakeDiscord::start().await;
     let base = discord.base.clone();
     let output = tokio::task::spawn_blocking(move || {
-        common::supportbot()
+        crate::common::supportbot()
             .args(["discord", "register", "--guild", "99"])
             .env("SUPPORTBOT_DISCORD_TOKEN", "sekrit-token")
             .env("SUPPORTBOT_DISCORD_APPLICATION_ID", "42")
@@ -126,8 +124,12 @@ async fn register_puts_localized_commands_for_a_guild() {
     })
     .await
     .expect("join");
-    let stdout = common::stdout_of(&output);
-    assert!(output.status.success(), "{}", common::stderr_of(&output));
+    let stdout = crate::common::stdout_of(&output);
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::common::stderr_of(&output)
+    );
     assert!(
         stdout.contains("registered 8 commands for guild 99"),
         "{stdout}"
@@ -157,14 +159,14 @@ async fn register_puts_localized_commands_for_a_guild() {
 
 #[test]
 fn register_without_a_token_names_the_variable() {
-    let output = common::supportbot()
+    let output = crate::common::supportbot()
         .args(["discord", "register"])
         .env("SUPPORTBOT_DISCORD_APPLICATION_ID", "42")
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));
-    assert!(common::stderr_of(&output).contains("SUPPORTBOT_DISCORD_TOKEN"));
-    let printed = common::supportbot()
+    assert!(crate::common::stderr_of(&output).contains("SUPPORTBOT_DISCORD_TOKEN"));
+    let printed = crate::common::supportbot()
         .args(["discord", "register", "--print"])
         .output()
         .expect("runs");

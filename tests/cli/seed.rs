@@ -1,8 +1,6 @@
 //! The nb-NO seed article must come out exactly as in the source.
 
-mod common;
-
-use common::{corpus_dir, imported};
+use crate::common::{corpus_dir, imported};
 use supportbot::article::import::{convert_file, Origin};
 use supportbot::article::read_article_file;
 

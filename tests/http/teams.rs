@@ -16,24 +16,28 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use base64::Engine as _;
 use jsonwebtoken::{EncodingKey, Header};
+use secrecy::{SecretSlice, SecretString};
 use serde_json::{json, Value};
-use supportbot::actions::{Actions, Lifecycle};
 use supportbot::auth::AuthConfig;
-use supportbot::config::{Secret, SecretBytes, TeamsBotSettings, TeamsSettings};
+use supportbot::config::{TeamsBotSettings, TeamsSettings};
+use supportbot::conversation::{Lifecycle, LifecycleCommands};
 use supportbot::knowledge::KnowledgeSource;
+use supportbot::lifecycle::Store;
 use supportbot::lifecycle::{Policy, Seed, SystemClock, TokenKey};
 use supportbot::model::Identity;
-use supportbot::store::{MemoryStore, Store};
+use supportbot::store::MemoryStore;
+use supportbot::transport::http::App;
+use supportbot::transport::metrics::Metrics;
+use supportbot::transport::teams::webhook as teams_webhook;
 use supportbot::transport::teams::{routes, TeamsState};
-use supportbot::transport::teams_webhook;
 use supportbot::{Bot, Knowledge};
 
 const APP_ID: &str = "3d4f7c1e-0000-4000-8000-00000000b0b0";
 const ISSUER: &str = "https://api.botframework.com";
-const KEY1: &str = include_str!("fixtures/teams-test-keys/key1.pem");
-const KEY1_N: &str = include_str!("fixtures/teams-test-keys/key1.n");
-const KEY2: &str = include_str!("fixtures/teams-test-keys/key2.pem");
-const KEY2_N: &str = include_str!("fixtures/teams-test-keys/key2.n");
+const KEY1: &str = include_str!("../fixtures/teams-test-keys/key1.pem");
+const KEY1_N: &str = include_str!("../fixtures/teams-test-keys/key1.n");
+const KEY2: &str = include_str!("../fixtures/teams-test-keys/key2.pem");
+const KEY2_N: &str = include_str!("../fixtures/teams-test-keys/key2.n");
 /// The tenant of every recorded fixture.
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 /// The sender of the channel fixtures, configured as the tenant's admin.
@@ -289,13 +293,13 @@ impl Harness {
         let settings = TeamsSettings {
             bot: Some(TeamsBotSettings {
                 app_id: APP_ID.into(),
-                app_password: Secret::new("app-password"),
+                app_password: SecretString::from("app-password"),
                 openid_metadata: format!("{}/openid", peer.url()),
                 issuer: ISSUER.into(),
                 token_url: format!("{}/token", peer.url()),
                 scope: "https://api.botframework.com/.default".into(),
             }),
-            webhook_key: Some(SecretBytes::new(
+            webhook_key: Some(SecretSlice::from(
                 base64::engine::general_purpose::STANDARD
                     .decode(DOC_WEBHOOK_SECRET)
                     .expect("doc key is base64"),
@@ -304,7 +308,8 @@ impl Harness {
         let bot = Arc::new(bot_with_actions().await);
         let state = TeamsState::with_key_refresh(bot, &settings, Duration::ZERO).expect("state");
         assert_eq!(state.endpoints().len(), 2);
-        let app = format!("http://{}", serve(routes(state)).await);
+        let app = App::new(Metrics::new()).with(routes(state)).router();
+        let app = format!("http://{}", serve(app).await);
         Harness {
             peer,
             app,
@@ -375,7 +380,7 @@ async fn bot_with_actions() -> Bot {
         .await
         .expect("provisioned");
     let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("embedded knowledge");
-    Bot::with_actions(knowledge, Actions::new(service))
+    Bot::with_lifecycle(knowledge, LifecycleCommands::new(service))
 }
 
 fn sign(kid: &str, pem: &str, claims: &Value) -> String {

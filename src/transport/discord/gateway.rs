@@ -21,12 +21,13 @@ use serenity::all::{
 };
 use serenity::async_trait;
 
-use super::discord::api;
-use super::discord::payload::{Interaction, PayloadError};
-use super::discord::render;
-use super::discord_http::Responder;
-use super::metrics::Metrics;
-use crate::model::{Evidence, Identity, Inbound, Message, Platform, Reply, Visibility};
+use super::api;
+use super::inbound::{self, ChatQuestion};
+use super::payload::{Interaction, PayloadError};
+use super::render;
+use super::respond::Responder;
+use crate::model::{Reply, Visibility};
+use crate::transport::metrics::Metrics;
 use crate::Bot;
 
 /// One answer per user per this long.
@@ -44,8 +45,8 @@ pub struct GatewayConfig {
     /// Per-user cooldown.
     pub cooldown: Duration,
     /// REST base (`https://discord.com/api/v10`, or another origin such as a
-    /// test peer, see [`api::proxy_origin`]).
-    pub api_base: String,
+    /// test peer, see [`crate::config::ApiBase`]).
+    pub api_base: crate::config::ApiBase,
 }
 
 struct Handler {
@@ -78,7 +79,7 @@ pub async fn run(
             "discord gateway: MESSAGE_CONTENT intent off; answering DMs, mentions and slash commands only"
         );
     }
-    let http = api::http_builder(&config.api_base, Some(&config.token))?;
+    let http = api::http_builder(&config.api_base, Some(&config.token));
     let handler = Handler {
         bot,
         metrics,
@@ -126,27 +127,19 @@ impl EventHandler for Handler {
             .and_then(|g| self.guild_locales.lock().ok()?.get(&g.get()).cloned())
             .into_iter()
             .collect();
-        let inbound = Inbound {
-            event_id: msg.id.get().to_string(),
-            identity: Identity {
-                platform: Platform::Discord,
-                user_id: msg.author.id.get().to_string(),
-                scope: msg.guild_id.map(|g| g.get().to_string()),
-                evidence: Evidence::Discord {
-                    // Chat messages carry no computed permissions.
-                    permissions: 0,
-                    role_ids: msg
-                        .member
-                        .as_ref()
-                        .map(|m| m.roles.iter().map(|r| r.get()).collect())
-                        .unwrap_or_default(),
-                },
-            },
-            conversation: msg.channel_id.get().to_string(),
+        let inbound = inbound::from_chat(ChatQuestion {
+            id: msg.id.get(),
+            author: msg.author.id.get(),
+            guild: msg.guild_id.map(|g| g.get()),
+            channel: msg.channel_id.get(),
+            role_ids: msg
+                .member
+                .as_ref()
+                .map(|m| m.roles.iter().map(|r| r.get()).collect())
+                .unwrap_or_default(),
             locales,
-            message: Message::Text(text),
-            received_at: chrono::Utc::now(),
-        };
+            text,
+        });
         let reply = self.bot.handle(inbound).await;
         self.metrics
             .intent("discord", reply.intent.as_deref(), &reply.locale);
@@ -165,7 +158,7 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, _ctx: Context, interaction: GatewayInteraction) {
-        let parsed = from_gateway(&interaction).and_then(|i| i.action().map(|a| (i, a)));
+        let parsed = from_gateway(&interaction).and_then(|i| i.intake().map(|a| (i, a)));
         let (interaction, action) = match parsed {
             Ok(v) => v,
             Err(e) => {
@@ -291,6 +284,8 @@ fn strip_flags(body: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Evidence, Message};
+    use crate::transport::discord::kind::InteractionType;
 
     #[test]
     fn mentions_of_the_bot_are_removed() {
@@ -336,10 +331,12 @@ mod tests {
         });
         let gateway: GatewayInteraction = serde_json::from_value(raw).expect("serenity parses it");
         let parsed = from_gateway(&gateway).expect("converts");
-        assert_eq!(parsed.kind, 2);
+        assert_eq!(
+            parsed.kind().ok(),
+            Some(InteractionType::ApplicationCommand)
+        );
         assert_eq!(parsed.locales(), vec!["no".to_owned(), "en-US".to_owned()]);
-        let super::super::discord::payload::Action::Handle(inbound) =
-            parsed.action().expect("an action")
+        let super::super::payload::Intake::Handle(inbound) = parsed.intake().expect("an action")
         else {
             panic!("a command to handle");
         };

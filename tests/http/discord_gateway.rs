@@ -3,13 +3,11 @@
 //! WebSocket speaking the real protocol, `common::discord_peer`), and
 //! assertions on what that Discord received.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::discord_peer::{
+use crate::common::discord_peer::{
     bot_user, button_interaction, command_interaction, message_create, user, DiscordPeer, Invoker,
     PeerGuild, RestCall, APP_ID, BOT_NAME, WAIT,
 };
@@ -165,7 +163,7 @@ fn strip_ansi(text: &str) -> String {
 
 /// `supportbot --data-dir DATA admin ARGS…`, which must succeed.
 fn admin(data: &Path, args: &[&str]) -> String {
-    let out = common::supportbot()
+    let out = crate::common::supportbot()
         .arg("--data-dir")
         .arg(data)
         .arg("admin")
@@ -175,9 +173,9 @@ fn admin(data: &Path, args: &[&str]) -> String {
     assert!(
         out.status.success(),
         "admin {args:?}: {}",
-        common::stderr_of(&out)
+        crate::common::stderr_of(&out)
     );
-    common::stdout_of(&out)
+    crate::common::stdout_of(&out)
 }
 
 fn messages_to(channel: &str) -> impl Fn(&RestCall) -> bool + '_ {

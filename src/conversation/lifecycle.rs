@@ -7,34 +7,31 @@
 //! refusals. It only resolves which account a subscription id means and
 //! turns the service's structured facts into answer variables.
 
-pub mod parse;
-mod refusal;
-mod vars;
-
 use std::sync::Arc;
 
+use super::reply::{plain_reply, render_answer};
+use super::{refusal, vars};
 use crate::answer::{ActionVars, AnswerVars};
 use crate::knowledge::Knowledge;
-use crate::lifecycle::{
-    AccountId, Action, CloseMode, EventId, LifecycleError, LifecycleService, SubscriptionId,
-};
+use crate::lifecycle::Store;
+use crate::lifecycle::{Action, CloseMode, LifecycleError, LifecycleService};
 use crate::locale::LocaleChain;
+use crate::model::{AccountId, EventId, SubscriptionId};
 use crate::model::{
     Attachment, Button, ButtonAction, ButtonStyle, Command, Inbound, Reply, Visibility,
 };
-use crate::store::Store;
 
 /// The lifecycle service over any store (sled in production, memory in tests).
 pub type Lifecycle = LifecycleService<Arc<dyn Store>>;
 
 /// Answers lifecycle commands.
-pub struct Actions {
+pub struct LifecycleCommands {
     service: Lifecycle,
 }
 
-impl std::fmt::Debug for Actions {
+impl std::fmt::Debug for LifecycleCommands {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Actions")
+        f.write_str("LifecycleCommands")
     }
 }
 
@@ -46,10 +43,10 @@ struct Answer {
     attachment: Option<Attachment>,
 }
 
-impl Actions {
+impl LifecycleCommands {
     /// Wraps a lifecycle service.
-    pub fn new(service: Lifecycle) -> Actions {
-        Actions { service }
+    pub fn new(service: Lifecycle) -> LifecycleCommands {
+        LifecycleCommands { service }
     }
 
     /// The service, for the scheduler and the admin CLI.
@@ -72,8 +69,8 @@ impl Actions {
         };
         let mut vars = base;
         vars.action = Some(answer.vars);
-        let rendered = crate::bot::render_answer(knowledge, &[answer.key], chain, &vars);
-        let mut reply = crate::bot::plain_reply(rendered, chain);
+        let rendered = render_answer(knowledge, &[answer.key], chain, &vars);
+        let mut reply = plain_reply(rendered, chain);
         reply.visibility = Visibility::Private;
         reply.buttons = answer.buttons;
         for button in &mut reply.buttons {
@@ -81,7 +78,7 @@ impl Actions {
                 ButtonAction::Confirm { .. } => "button-confirm",
                 ButtonAction::Dismiss { .. } => "button-dismiss",
             };
-            let label = crate::bot::render_answer(knowledge, &[key], chain, &vars);
+            let label = render_answer(knowledge, &[key], chain, &vars);
             button.label = label.markdown.trim().to_owned();
         }
         reply.attachment = answer.attachment;
@@ -145,7 +142,7 @@ impl Actions {
                     .await?;
                 let export = self.service.export(&admin, Some(&event)).await?;
                 let json = export.to_json().map_err(|e| {
-                    LifecycleError::Internal(crate::store::StoreError::Io(e.to_string()))
+                    LifecycleError::Internal(crate::lifecycle::StoreError::Io(e.to_string()))
                 })?;
                 let mut answer = plain("action-export", vars::account(&export.account));
                 answer.attachment = Some(Attachment {

@@ -178,7 +178,8 @@ mod tests {
 
     use super::*;
     use crate::answer::REFUSAL_KINDS;
-    use crate::lifecycle::{AccountId, SubState, SubscriptionId};
+    use crate::lifecycle::SubState;
+    use crate::model::{AccountId, SubscriptionId};
 
     #[test]
     fn every_kind_is_one_templates_are_checked_against() {

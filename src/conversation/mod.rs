@@ -1,0 +1,369 @@
+//! The conversation: `Bot::handle(Inbound) -> Reply`, the one entry point
+//! every transport calls, and everything that turns a message into a reply:
+//! routing ([`Bot::handle`]), the reply locale (decided once per message),
+//! reply builders (`reply`), lifecycle commands (`lifecycle`, typed
+//! commands parsed by [`parse_command`], refusal wording) and session
+//! memory (`/why`, numbered choices).
+//!
+//! The bot holds the current [`Knowledge`] behind an atomic pointer: a
+//! reload builds and validates a complete new value first and swaps it in
+//! one step, so a message is always answered by one consistent rule set and
+//! a broken edit never replaces a working one.
+
+mod lifecycle;
+mod parse;
+mod refusal;
+mod reply;
+mod session;
+mod vars;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+pub use lifecycle::{Lifecycle, LifecycleCommands};
+pub use parse::parse as parse_command;
+
+use crate::answer::{explain_markdown, AnswerVars, Choice, Rendered};
+use crate::intent::Classification;
+use crate::knowledge::{Knowledge, KnowledgeError};
+use crate::locale::LocaleChain;
+use crate::model::{Command, Inbound, Message, Reply, ReplyChoice, Visibility};
+use reply::{answer_keys, intent_label, plain_reply, render_answer, reply_from, truncate};
+use session::{LastAnswer, Memory, SessionKey};
+
+/// Messages longer than this are classified on their first
+/// `MAX_CLASSIFIED_BYTES` only: requests are short, and a pasted log must
+/// not cost more than a paragraph does.
+pub const MAX_CLASSIFIED_BYTES: usize = 8 * 1024;
+
+/// The support bot.
+#[derive(Debug)]
+pub struct Bot {
+    knowledge: ArcSwap<Knowledge>,
+    memory: Memory,
+    lifecycle: Option<LifecycleCommands>,
+}
+
+/// What a reload did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReloadReport {
+    /// Number of rules now active.
+    pub rules: usize,
+    /// Number of answer locales now active.
+    pub locales: usize,
+}
+
+impl Bot {
+    /// A bot answering from `knowledge`.
+    pub fn new(knowledge: Knowledge) -> Bot {
+        Bot {
+            knowledge: ArcSwap::from_pointee(knowledge),
+            memory: Memory::default(),
+            lifecycle: None,
+        }
+    }
+
+    /// A bot that also runs subscription-lifecycle commands.
+    pub fn with_lifecycle(knowledge: Knowledge, lifecycle: LifecycleCommands) -> Bot {
+        Bot {
+            lifecycle: Some(lifecycle),
+            ..Bot::new(knowledge)
+        }
+    }
+
+    /// The lifecycle commands, when configured.
+    pub fn lifecycle(&self) -> Option<&LifecycleCommands> {
+        self.lifecycle.as_ref()
+    }
+
+    /// The knowledge currently in use.
+    pub fn knowledge(&self) -> Arc<Knowledge> {
+        self.knowledge.load_full()
+    }
+
+    /// A short interface text (a notice, a dialog title) in the language
+    /// `locales` negotiate to: the answer `key` rendered as plain text. Keys the
+    /// transports use are in [`REQUIRED_ANSWERS`](crate::knowledge::REQUIRED_ANSWERS),
+    /// so the default locale always has them.
+    pub fn phrase(&self, key: &str, locales: &[String]) -> String {
+        let knowledge = self.knowledge();
+        let chain = knowledge.negotiator.negotiate(locales, &[], "");
+        let vars = AnswerVars::for_date(chrono::Utc::now().date_naive());
+        render_answer(&knowledge, &[key], &chain, &vars)
+            .markdown
+            .trim()
+            .to_owned()
+    }
+
+    /// Loads and validates the knowledge again from where the current one
+    /// came from, then swaps it in. On error the running knowledge stays and
+    /// the error says what is wrong.
+    pub fn reload(&self) -> Result<ReloadReport, KnowledgeError> {
+        let source = self.knowledge().source.clone();
+        let fresh = Knowledge::load(&source)?;
+        let report = ReloadReport {
+            rules: fresh.matcher.rule_count(),
+            locales: fresh.catalog.locales().len(),
+        };
+        self.knowledge.store(Arc::new(fresh));
+        Ok(report)
+    }
+
+    /// Answers one inbound message: decides what it asks for, then the
+    /// reply locale (once), then builds the reply in that locale.
+    #[tracing::instrument(skip_all, fields(platform = %inbound.identity.platform, event = %inbound.event_id))]
+    pub async fn handle(&self, inbound: Inbound) -> Reply {
+        let knowledge = self.knowledge();
+        let key = (
+            inbound.identity.platform,
+            inbound.identity.user_id.clone(),
+            inbound.conversation.clone(),
+        );
+        let route = self.route(&knowledge, &key, &inbound);
+        let chain = reply_locale(&knowledge, &inbound, &route);
+        let vars = AnswerVars::for_date(inbound.received_at.date_naive());
+        match route {
+            Route::Command { command, .. } => {
+                self.command(&knowledge, &inbound, &command, &chain, vars)
+                    .await
+            }
+            Route::Choice(choice) => {
+                let intent = knowledge.matcher.intent(&choice);
+                let rendered = render_answer(&knowledge, &answer_keys(intent), &chain, &vars);
+                let mut reply = plain_reply(rendered, &chain);
+                reply.intent = Some(choice);
+                reply
+            }
+            Route::Question {
+                text,
+                classification,
+            } => self.answer(&knowledge, &key, text, &classification, chain, vars),
+            Route::Help { topic } => {
+                let intent = topic.and_then(|t| knowledge.matcher.intent(t));
+                let keys: Vec<&str> = match intent {
+                    Some(i) => vec![i.answer.as_str()],
+                    None => vec!["help"],
+                };
+                plain_reply(render_answer(&knowledge, &keys, &chain, &vars), &chain)
+            }
+            Route::Why => self.why(&key, &chain),
+        }
+    }
+
+    /// What `inbound` asks for. A number answering an offered choice uses
+    /// the offer up.
+    fn route<'a>(
+        &self,
+        knowledge: &Knowledge,
+        key: &SessionKey,
+        inbound: &'a Inbound,
+    ) -> Route<'a> {
+        match &inbound.message {
+            Message::Text(text) => {
+                if let Some(command) = self.lifecycle.as_ref().and_then(|_| parse_command(text)) {
+                    // The chat text the command came in only helps pick the
+                    // reply language.
+                    let langs = knowledge.matcher.classify(text).langs;
+                    return Route::Command {
+                        command: Cow::Owned(command),
+                        langs,
+                    };
+                }
+                let text = truncate(text.trim(), MAX_CLASSIFIED_BYTES);
+                if let Some(choice) = self.memory.pending_choice(key, text) {
+                    return Route::Choice(choice);
+                }
+                Route::Question {
+                    text,
+                    classification: knowledge.matcher.classify(text),
+                }
+            }
+            Message::Help { topic } => Route::Help {
+                topic: topic.as_deref(),
+            },
+            Message::Why => Route::Why,
+            Message::Command(command) => Route::Command {
+                command: Cow::Borrowed(command),
+                langs: Vec::new(),
+            },
+        }
+    }
+
+    /// Runs a lifecycle command.
+    async fn command(
+        &self,
+        knowledge: &Knowledge,
+        inbound: &Inbound,
+        command: &Command,
+        chain: &LocaleChain,
+        base: AnswerVars,
+    ) -> Reply {
+        match &self.lifecycle {
+            Some(lifecycle) => {
+                lifecycle
+                    .handle(knowledge, inbound, command, chain, base)
+                    .await
+            }
+            None => {
+                let rendered = Rendered {
+                    key: "lifecycle".into(),
+                    locale: chain.preferred().to_owned(),
+                    title: None,
+                    markdown: "Subscription actions are not enabled on this bot.".into(),
+                };
+                let mut reply = plain_reply(rendered, chain);
+                reply.visibility = Visibility::Private;
+                reply
+            }
+        }
+    }
+
+    /// Answers a question from its classification: a choice between
+    /// candidates, the top intent's answer, a topic's, or `none`.
+    fn answer(
+        &self,
+        knowledge: &Arc<Knowledge>,
+        key: &SessionKey,
+        text: &str,
+        classification: &Classification,
+        chain: LocaleChain,
+        mut vars: AnswerVars,
+    ) -> Reply {
+        vars.product = classification.slots.product.clone();
+        vars.subscription_id = classification.slots.subscription_id.clone();
+
+        let reply = if classification.is_ambiguous() {
+            let choices: Vec<Choice> = classification
+                .candidates
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Choice {
+                    number: i + 1,
+                    intent: c.intent.clone(),
+                    label: intent_label(knowledge, &c.intent, &chain.chain),
+                })
+                .collect();
+            vars.choices = choices.clone();
+            let rendered = render_answer(knowledge, &["choose"], &chain, &vars);
+            let offered = choices
+                .iter()
+                .map(|c| ReplyChoice {
+                    number: c.number,
+                    intent: c.intent.clone(),
+                    label: c.label.clone(),
+                })
+                .collect();
+            self.memory
+                .remember(key, choices.into_iter().map(|c| c.intent).collect(), None);
+            let mut reply = reply_from(rendered, &chain, classification, None, offered);
+            reply.intent = classification.top().map(|c| c.intent.clone());
+            reply
+        } else if let Some(top) = classification.top() {
+            let intent = knowledge.matcher.intent(&top.intent);
+            let rendered = render_answer(knowledge, &answer_keys(intent), &chain, &vars);
+            let mut reply = reply_from(
+                rendered,
+                &chain,
+                classification,
+                Some(top.rule.clone()),
+                Vec::new(),
+            );
+            reply.intent = Some(top.intent.clone());
+            reply
+        } else if let Some(topic) = &classification.topic {
+            let intent = knowledge.matcher.intent(&topic.intent);
+            let rendered = render_answer(knowledge, &answer_keys(intent), &chain, &vars);
+            reply_from(
+                rendered,
+                &chain,
+                classification,
+                Some(topic.rule.clone()),
+                Vec::new(),
+            )
+        } else {
+            let rendered = render_answer(knowledge, &["none"], &chain, &vars);
+            reply_from(rendered, &chain, classification, None, Vec::new())
+        };
+        let last = LastAnswer {
+            text: text.to_owned(),
+            chain,
+            knowledge: Arc::clone(knowledge),
+        };
+        if reply.choices.is_empty() {
+            self.memory.remember(key, Vec::new(), Some(last));
+        } else {
+            self.memory.remember_last(key, last);
+        }
+        reply
+    }
+
+    /// Explains the conversation's last answer.
+    fn why(&self, key: &SessionKey, chain: &LocaleChain) -> Reply {
+        let markdown = match self.memory.last(key) {
+            Some(last) => {
+                explain_markdown(&last.knowledge.matcher.explain(&last.text), &last.chain)
+            }
+            None => "There is no earlier answer in this conversation to explain.".to_owned(),
+        };
+        Reply {
+            intent: None,
+            candidates: Vec::new(),
+            locale: chain.preferred().to_owned(),
+            fallback_chain: chain.chain.clone(),
+            locale_source: chain.source,
+            rule: None,
+            answer_key: "why".into(),
+            title: None,
+            markdown,
+            choices: Vec::new(),
+            slots: Default::default(),
+            visibility: Visibility::Private,
+            buttons: Vec::new(),
+            attachment: None,
+        }
+    }
+}
+
+/// What a message asks for, decided before its reply locale.
+enum Route<'a> {
+    /// A lifecycle command; `langs` are the languages of the chat text it
+    /// was typed as (none for platform commands).
+    Command {
+        command: Cow<'a, Command>,
+        langs: Vec<String>,
+    },
+    /// A number picking one of the choices offered before.
+    Choice(String),
+    /// A question for the intent matcher.
+    Question {
+        text: &'a str,
+        classification: Classification,
+    },
+    /// `/help`, optionally on one topic.
+    Help { topic: Option<&'a str> },
+    /// `/why`.
+    Why,
+}
+
+/// The reply locale of a message: the platform's locales, refined by the
+/// languages the text is written in where there is text to read.
+fn reply_locale(knowledge: &Knowledge, inbound: &Inbound, route: &Route<'_>) -> LocaleChain {
+    let negotiator = &knowledge.negotiator;
+    match route {
+        Route::Command { langs, .. } => negotiator.negotiate(&inbound.locales, langs, ""),
+        Route::Question {
+            text,
+            classification,
+        } => negotiator.negotiate_with_markers(
+            &inbound.locales,
+            &classification.langs,
+            &classification.marker_langs,
+            text,
+        ),
+        Route::Choice(_) | Route::Help { .. } | Route::Why => {
+            negotiator.negotiate(&inbound.locales, &[], "")
+        }
+    }
+}
