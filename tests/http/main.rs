@@ -8,3 +8,4 @@ mod common;
 mod discord_gateway;
 mod discord_http;
 mod teams;
+mod teams_peer;

@@ -4,16 +4,12 @@
 //! also creates personal chats and takes file uploads), driven by the
 //! recorded Teams activities in `tests/fixtures/teams/`.
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Router;
 use base64::Engine as _;
 use jsonwebtoken::{EncodingKey, Header};
 use secrecy::{SecretSlice, SecretString};
@@ -32,8 +28,12 @@ use supportbot::transport::teams::webhook as teams_webhook;
 use supportbot::transport::teams::{routes, TeamsState};
 use supportbot::{Bot, Knowledge};
 
-const APP_ID: &str = "3d4f7c1e-0000-4000-8000-00000000b0b0";
-const ISSUER: &str = "https://api.botframework.com";
+use super::teams_peer::{
+    create_conversation, keys, metadata, post_message, reply, serve, token, upload, Peer, Posted,
+};
+
+pub(crate) const APP_ID: &str = "3d4f7c1e-0000-4000-8000-00000000b0b0";
+pub(crate) const ISSUER: &str = "https://api.botframework.com";
 const KEY1: &str = include_str!("../fixtures/teams-test-keys/key1.pem");
 const KEY1_N: &str = include_str!("../fixtures/teams-test-keys/key1.n");
 const KEY2: &str = include_str!("../fixtures/teams-test-keys/key2.pem");
@@ -58,209 +58,6 @@ fn fixture(name: &str) -> Value {
 fn jwk(kid: &str, n: &str) -> Value {
     json!({"kty": "RSA", "use": "sig", "kid": kid, "n": n.trim(), "e": "AQAB",
            "endorsements": ["msteams"]})
-}
-
-/// A reply the loopback Bot Connector received.
-#[derive(Debug, Clone)]
-struct Posted {
-    conversation: String,
-    /// Empty for a message that is not a reply.
-    reply_to: String,
-    authorization: String,
-    body: Value,
-}
-
-impl Posted {
-    fn text(&self) -> &str {
-        self.body["text"].as_str().unwrap_or_default()
-    }
-
-    /// The first attachment's content type, or "".
-    fn card_type(&self) -> &str {
-        self.body["attachments"][0]["contentType"]
-            .as_str()
-            .unwrap_or_default()
-    }
-}
-
-/// A `POST /v3/conversations` the loopback Bot Connector received.
-#[derive(Debug, Clone)]
-struct Created {
-    authorization: String,
-    body: Value,
-}
-
-/// A file PUT to the loopback upload URL.
-#[derive(Debug, Clone)]
-struct Upload {
-    name: String,
-    authorization: Option<String>,
-    content_range: String,
-    body: Vec<u8>,
-}
-
-/// Loopback OpenID metadata, JWKS, token endpoint, Bot Connector and
-/// OneDrive upload URL.
-#[derive(Default)]
-struct Peer {
-    addr: Mutex<Option<SocketAddr>>,
-    jwks: Mutex<Vec<Value>>,
-    metadata_fetches: AtomicUsize,
-    token_calls: AtomicUsize,
-    posted: Mutex<Vec<Posted>>,
-    created: Mutex<Vec<Created>>,
-    /// Answer `POST /v3/conversations` with 403, as Teams does when the app
-    /// is not installed for the user.
-    refuse_create: AtomicBool,
-    uploads: Mutex<Vec<Upload>>,
-}
-
-impl Peer {
-    fn url(&self) -> String {
-        format!("http://{}", self.addr.lock().unwrap().expect("bound"))
-    }
-
-    fn posted(&self) -> Vec<Posted> {
-        self.posted.lock().unwrap().clone()
-    }
-
-    fn created(&self) -> Vec<Created> {
-        self.created.lock().unwrap().clone()
-    }
-
-    fn uploads(&self) -> Vec<Upload> {
-        self.uploads.lock().unwrap().clone()
-    }
-
-    /// Polls until `found` sees what it looks for in the posted activities
-    /// (the bot answers from a spawned task), or fails after 5 s.
-    async fn until<T>(&self, what: &str, found: impl Fn(&[Posted]) -> Option<T>) -> T {
-        for _ in 0..200 {
-            if let Some(t) = found(&self.posted()) {
-                return t;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("timed out waiting for {what}: {:#?}", self.posted());
-    }
-
-    async fn wait_for(&self, n: usize) -> Vec<Posted> {
-        for _ in 0..200 {
-            if self.posted.lock().unwrap().len() >= n {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        self.posted()
-    }
-}
-
-async fn metadata(State(peer): State<Arc<Peer>>) -> Json<Value> {
-    peer.metadata_fetches.fetch_add(1, Ordering::SeqCst);
-    Json(
-        json!({"issuer": ISSUER, "jwks_uri": format!("{}/keys", peer.url()),
-                "id_token_signing_alg_values_supported": ["RS256"]}),
-    )
-}
-
-async fn keys(State(peer): State<Arc<Peer>>) -> Json<Value> {
-    Json(json!({"keys": *peer.jwks.lock().unwrap()}))
-}
-
-async fn token(State(peer): State<Arc<Peer>>, body: String) -> Json<Value> {
-    assert!(body.contains("grant_type=client_credentials"), "{body}");
-    assert!(body.contains(&format!("client_id={APP_ID}")), "{body}");
-    let n = peer.token_calls.fetch_add(1, Ordering::SeqCst) + 1;
-    Json(json!({"token_type": "Bearer", "expires_in": 3599,
-                "access_token": format!("connector-token-{n}")}))
-}
-
-async fn reply(
-    State(peer): State<Arc<Peer>>,
-    Path((conversation, reply_to)): Path<(String, String)>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Json<Value> {
-    peer.posted.lock().unwrap().push(Posted {
-        conversation,
-        reply_to,
-        authorization: headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-        body,
-    });
-    Json(json!({"id": "reply-1"}))
-}
-
-async fn create_conversation(
-    State(peer): State<Arc<Peer>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> (StatusCode, Json<Value>) {
-    let n = {
-        let mut created = peer.created.lock().unwrap();
-        created.push(Created {
-            authorization: headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned(),
-            body,
-        });
-        created.len()
-    };
-    if peer.refuse_create.load(Ordering::SeqCst) {
-        return (
-            StatusCode::FORBIDDEN,
-            Json(json!({"error": {"code": "Forbidden",
-                                  "message": "The bot is not part of the conversation roster."}})),
-        );
-    }
-    (
-        StatusCode::CREATED,
-        Json(json!({"id": format!("a:personal-{n}")})),
-    )
-}
-
-async fn post_message(
-    state: State<Arc<Peer>>,
-    Path(conversation): Path<String>,
-    headers: HeaderMap,
-    body: Json<Value>,
-) -> Json<Value> {
-    reply(state, Path((conversation, String::new())), headers, body).await
-}
-
-async fn upload(
-    State(peer): State<Arc<Peer>>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let header = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    peer.uploads.lock().unwrap().push(Upload {
-        name,
-        authorization: header("authorization"),
-        content_range: header("content-range").unwrap_or_default(),
-        body: body.to_vec(),
-    });
-    StatusCode::CREATED
-}
-
-async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
-    addr
 }
 
 struct Harness {
