@@ -11,7 +11,7 @@ use crate::locale::{LocaleConfig, Negotiator};
 use crate::source::{Origin, SourceError, SourceTree};
 
 /// Answer keys the bot itself uses, which the default locale must have.
-pub const REQUIRED_ANSWERS: [&str; 19] = [
+pub const REQUIRED_ANSWERS: [&str; 20] = [
     "none",
     "choose",
     "help",
@@ -29,6 +29,7 @@ pub const REQUIRED_ANSWERS: [&str; 19] = [
     "notice-sent-privately",
     "notice-private-unreachable",
     "notice-file-not-sent",
+    "notice-internal-error",
     "dialog-account-title",
     "dialog-account-label",
 ];

@@ -198,3 +198,65 @@ async fn guild_admin_proposes_and_only_they_can_confirm_once() {
         second.markdown
     );
 }
+
+#[tokio::test]
+async fn a_norwegian_word_with_a_multibyte_letter_after_a_command_verb_is_answered_not_a_panic() {
+    let bot = bot().await;
+    for (n, text) in ["si opp strømavtalen", "kanseller strømavtalen"]
+        .into_iter()
+        .enumerate()
+    {
+        let reply = bot
+            .handle(inbound(
+                &format!("mb-{n}"),
+                discord("42", Some("111"), 0),
+                Message::Text(text.into()),
+            ))
+            .await;
+        assert_ne!(reply.answer_key, "notice-internal-error", "{text}");
+        assert_eq!(reply.locale, "nb-NO", "{text}");
+    }
+}
+
+/// A clock that panics: stands for any bug on the path that answers one
+/// message. (A panic inside the storage adapter is already contained by the
+/// blocking pool and reads as a refusal.)
+struct PanickingClock;
+
+impl supportbot::lifecycle::Clock for PanickingClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        panic!("clock bug")
+    }
+}
+
+#[tokio::test]
+async fn a_panic_while_answering_one_message_gets_a_notice_and_the_next_message_is_answered() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let service = Lifecycle::new(
+        store,
+        Policy::default(),
+        Default::default(),
+        Arc::new(PanickingClock),
+        TokenKey::from_bytes([7; 32]),
+    );
+    let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("knowledge");
+    let bot = Bot::with_lifecycle(knowledge, LifecycleCommands::new(service));
+    let reply = bot
+        .handle(inbound(
+            "p-1",
+            discord("9", Some("111"), MANAGE_GUILD),
+            cancel(),
+        ))
+        .await;
+    assert_eq!(reply.answer_key, "notice-internal-error");
+    assert_eq!(reply.locale, "nb-NO", "in the platform's language");
+    assert!(reply.buttons.is_empty());
+    let next = bot
+        .handle(inbound(
+            "p-2",
+            discord("9", Some("111"), MANAGE_GUILD),
+            Message::Text("hvordan sier jeg opp abonnementet".into()),
+        ))
+        .await;
+    assert_eq!(next.intent.as_deref(), Some("cancel"));
+}

@@ -7,9 +7,9 @@
 mod common;
 
 use supportbot::intent::ascii_safe::prepare_source;
+use supportbot::intent::normalize::normalize;
 use supportbot::intent::pattern::compile_single;
 use supportbot::intent::prefilter::Prefilter;
-use supportbot::intent::normalize::normalize;
 use supportbot::source::{Origin, SourceTree};
 
 /// Patterns exercising word boundaries around non-ASCII letters.

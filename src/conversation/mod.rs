@@ -18,9 +18,11 @@ mod session;
 mod vars;
 
 use std::borrow::Cow;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use futures_util::FutureExt;
 
 pub use lifecycle::{Lifecycle, LifecycleCommands};
 pub use parse::parse as parse_command;
@@ -113,8 +115,36 @@ impl Bot {
 
     /// Answers one inbound message: decides what it asks for, then the
     /// reply locale (once), then builds the reply in that locale.
+    ///
+    /// Every transport and the CLI come through here, so this is where a
+    /// panic on one message is contained: the sender gets a short notice in
+    /// their platform's language and the conversation (and the process)
+    /// carries on.
     #[tracing::instrument(skip_all, fields(platform = %inbound.identity.platform, event = %inbound.event_id))]
     pub async fn handle(&self, inbound: Inbound) -> Reply {
+        let requested = inbound.locales.clone();
+        let received = inbound.received_at.date_naive();
+        match AssertUnwindSafe(self.handle_unguarded(inbound))
+            .catch_unwind()
+            .await
+        {
+            Ok(reply) => reply,
+            Err(_) => {
+                // The message text stays out of the log (it may be private);
+                // the event id in the span finds it in the platform's log.
+                tracing::error!("answering a message panicked; sent the internal-error notice");
+                let knowledge = self.knowledge();
+                let chain = knowledge.negotiator.negotiate(&requested, &[], "");
+                let vars = AnswerVars::for_date(received);
+                plain_reply(
+                    render_answer(&knowledge, &["notice-internal-error"], &chain, &vars),
+                    &chain,
+                )
+            }
+        }
+    }
+
+    async fn handle_unguarded(&self, inbound: Inbound) -> Reply {
         let knowledge = self.knowledge();
         let key = (
             inbound.identity.platform,

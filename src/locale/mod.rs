@@ -142,6 +142,32 @@ impl Negotiator {
                             .chain_for(std::slice::from_ref(tag), LocaleSource::RuleLanguage);
                     }
                 }
+                // Same script (Swedish and Norwegian rules both read
+                // "avsluta"): the detector only chooses among those.
+                let candidates: Vec<whatlang::Lang> = from_rules
+                    .iter()
+                    .flat_map(|tag| {
+                        self.config
+                            .detect
+                            .iter()
+                            .filter(move |(_, l)| {
+                                parse_tag(l).is_some_and(|t| t.language == tag.language)
+                            })
+                            .filter_map(|(code, _)| whatlang::Lang::from_code(code.as_str()))
+                    })
+                    .collect();
+                if candidates.len() > 1 {
+                    if let Some(found) = self.detect_among(text, &candidates) {
+                        if let Some(pos) =
+                            from_rules.iter().position(|t| t.language == found.language)
+                        {
+                            let mut ordered = from_rules.clone();
+                            let first = ordered.remove(pos);
+                            ordered.insert(0, first);
+                            return self.chain_for(&ordered, LocaleSource::RuleLanguage);
+                        }
+                    }
+                }
             }
             return self.chain_for(&from_rules, LocaleSource::RuleLanguage);
         }

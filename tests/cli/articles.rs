@@ -19,10 +19,12 @@ fn source_tree() -> tempfile::TempDir {
     dir
 }
 
-fn ask(data: &std::path::Path, args: &[&str]) -> Value {
+fn ask(data: &std::path::Path, intents: &std::path::Path, args: &[&str]) -> Value {
     let out = supportbot()
         .arg("--data-dir")
         .arg(data)
+        .arg("--intents")
+        .arg(intents)
         .args(["ask", "--json"])
         .args(args)
         .output()
@@ -54,9 +56,16 @@ fn imported_articles_answer_where_no_template_exists_and_templates_win() {
         .join("articles/en-US/cancel-refund-close-your-microsoft-365-subscription.md")
         .is_file());
 
-    // German: no hand-written template, so the German article answers.
+    // German without its hand-written cancel and close answers (as a
+    // locale looks before anyone writes them): the German article answers.
+    let intents = crate::common::copy_of_intents();
+    for key in ["cancel", "close"] {
+        std::fs::remove_file(intents.path().join(format!("answers/de-DE/{key}.md")))
+            .expect("remove template");
+    }
     let v = ask(
         data.path(),
+        intents.path(),
         &["--locale", "de-DE", "how do I cancel my subscription"],
     );
     assert_eq!(v["intent"], "cancel");
@@ -75,13 +84,18 @@ fn imported_articles_answer_where_no_template_exists_and_templates_win() {
     );
 
     // Discord's "de" finds de-DE through negotiation.
-    let v = ask(data.path(), &["--locale", "de", "close my account"]);
+    let v = ask(
+        data.path(),
+        intents.path(),
+        &["--locale", "de", "close my account"],
+    );
     assert_eq!(v["locale"], "de-DE");
     assert_eq!(v["answer_key"], "how-to-close-your-account");
 
     // Norwegian: the hand-written template wins over the imported article.
     let v = ask(
         data.path(),
+        intents.path(),
         &["--locale", "nb-NO", "how do I cancel my subscription"],
     );
     assert_eq!(v["locale"], "nb-NO");
