@@ -125,12 +125,13 @@ impl Negotiator {
                 .unwrap_or(lang)
                 .clone()
         };
-        let from_rules: Vec<LanguageIdentifier> = rule_langs
+        let rule_locales: Vec<&String> = rule_langs
             .iter()
             .map(refine)
             .filter_map(|l| self.config.languages.get(&l))
-            .filter_map(|t| parse_tag(t))
             .collect();
+        let from_rules: Vec<LanguageIdentifier> =
+            rule_locales.iter().filter_map(|t| parse_tag(t)).collect();
         if !from_rules.is_empty() {
             // Rules of several languages matched (an English product name
             // in a Chinese sentence, cousins sharing a stem): a writing
@@ -144,26 +145,14 @@ impl Negotiator {
                 }
                 // Same script (Swedish and Norwegian rules both read
                 // "avsluta"): the detector only chooses among those.
-                let candidates: Vec<whatlang::Lang> = from_rules
-                    .iter()
-                    .flat_map(|tag| {
-                        self.config
-                            .detect
-                            .iter()
-                            .filter(move |(_, l)| {
-                                parse_tag(l).is_some_and(|t| t.language == tag.language)
-                            })
-                            .filter_map(|(code, _)| whatlang::Lang::from_code(code.as_str()))
-                    })
-                    .collect();
+                let candidates = self.detector_langs(rule_locales.iter().map(|l| l.as_str()));
                 if candidates.len() > 1 {
                     if let Some(found) = self.detect_among(text, &candidates) {
                         if let Some(pos) =
                             from_rules.iter().position(|t| t.language == found.language)
                         {
-                            let mut ordered = from_rules.clone();
-                            let first = ordered.remove(pos);
-                            ordered.insert(0, first);
+                            let mut ordered = from_rules;
+                            ordered[..=pos].rotate_right(1);
                             return self.chain_for(&ordered, LocaleSource::RuleLanguage);
                         }
                     }
@@ -183,17 +172,12 @@ impl Negotiator {
         }
         // Markers of several languages: the detector only has to tell those
         // apart, which is both cheaper and more reliable than all of them.
-        let candidates: Vec<whatlang::Lang> = markers
-            .iter()
-            .filter_map(|m| self.config.languages.get(m.as_str()))
-            .flat_map(|locale| {
-                self.config
-                    .detect
-                    .iter()
-                    .filter(move |(_, l)| *l == locale)
-                    .filter_map(|(code, _)| whatlang::Lang::from_code(code.as_str()))
-            })
-            .collect();
+        let candidates = self.detector_langs(
+            markers
+                .iter()
+                .filter_map(|m| self.config.languages.get(m.as_str()))
+                .map(String::as_str),
+        );
         let detected = self
             .script_locale(text)
             .or_else(|| self.detect_among(text, &candidates));
@@ -272,6 +256,19 @@ impl Negotiator {
 
     /// [`detect`](Self::detect) restricted to `candidates` (all configured
     /// languages when empty).
+    /// The detector languages (`[detect]`) that reply in one of `locales`.
+    fn detector_langs<'a>(&self, locales: impl Iterator<Item = &'a str>) -> Vec<whatlang::Lang> {
+        locales
+            .flat_map(|locale| {
+                self.config
+                    .detect
+                    .iter()
+                    .filter(move |(_, l)| l.as_str() == locale)
+                    .filter_map(|(code, _)| whatlang::Lang::from_code(code.as_str()))
+            })
+            .collect()
+    }
+
     fn detect_among(
         &self,
         text: &str,
