@@ -9,175 +9,21 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use chrono::{DateTime, Utc};
-use clap::{Args as ClapArgs, Subcommand};
+use chrono::Utc;
+use serde::Serialize;
 
 use super::{chat::plain, runtime};
 use crate::auth::authorize_operator;
 use crate::config::Settings;
 use crate::conversation::{Lifecycle, LifecycleCommands};
 use crate::knowledge::Knowledge;
-use crate::lifecycle::Seed;
-use crate::model::{AccountId, SubscriptionId};
+use crate::lifecycle::{Seed, StoredOutcome};
+use crate::model::{AccountId, EventId, SubscriptionId};
 use crate::model::{ButtonAction, Command, Identity, Inbound, Message, Reply};
 use crate::Bot;
 
-/// Options every admin command takes.
-#[derive(Debug, Clone, ClapArgs)]
-pub struct AdminOptions {
-    /// Print JSON: one object per line (the replies of an action, audit
-    /// records, the tick report, or what was created).
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// The clock for this call (RFC 3339), for testing and replay.
-    #[arg(long, global = true, value_name = "RFC3339")]
-    pub now: Option<DateTime<Utc>>,
-    /// Confirm the proposed action without asking.
-    #[arg(long, global = true)]
-    pub yes: bool,
-    /// Idempotency key: running a command again with the same id returns
-    /// the stored outcome instead of acting again.
-    #[arg(long, global = true, value_name = "ID")]
-    pub request_id: Option<String>,
-    /// Reply locale for the text output.
-    #[arg(long, global = true, value_name = "TAG")]
-    pub locale: Option<String>,
-}
-
-/// `admin` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum AdminCommand {
-    /// Create a demo account with a few subscriptions to try everything.
-    SeedDemo,
-    /// Accounts.
-    #[command(subcommand)]
-    Account(AccountCommand),
-    /// Subscriptions.
-    #[command(subcommand)]
-    Subscription(SubscriptionCommand),
-    /// Show an account's subscriptions.
-    Status {
-        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
-        account: String,
-    },
-    /// Cancel a subscription (SUB-1 or ACCOUNT/SUB-1).
-    Cancel {
-        /// Subscription: `SUB-n`, or `ACCOUNT/SUB-n` when several accounts
-        /// have a `SUB-n`.
-        subscription: String,
-    },
-    /// Issue the prorated refund credit of a subscription.
-    Refund {
-        /// Subscription: `SUB-n`, or `ACCOUNT/SUB-n` when several accounts
-        /// have a `SUB-n`.
-        subscription: String,
-    },
-    /// Reactivate a disabled subscription.
-    Reactivate {
-        /// Subscription: `SUB-n`, or `ACCOUNT/SUB-n` when several accounts
-        /// have a `SUB-n`.
-        subscription: String,
-    },
-    /// Close an account.
-    CloseAccount {
-        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
-        account: String,
-    },
-    /// Confirm a proposal made earlier.
-    Confirm {
-        /// Token from the proposal (`c1:…`).
-        token: String,
-        /// Account id (e.g. `demo`), typed back to close an account.
-        account: Option<String>,
-    },
-    /// Export an account as JSON (account, subscriptions, credits, audit).
-    Export {
-        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
-        account: String,
-    },
-    /// Print an account's audit log.
-    Audit {
-        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
-        account: String,
-    },
-    /// Apply due transitions (disabled → deleted, expired → disabled, renewals).
-    Tick,
-}
-
-/// `admin account …`.
-#[derive(Debug, Subcommand)]
-pub enum AccountCommand {
-    /// Create an account.
-    Create {
-        /// Account id (lowercase letters, digits, '-').
-        id: String,
-        /// Display name.
-        #[arg(long)]
-        name: String,
-        /// Billing country (ISO 3166-1 alpha-2, e.g. NO).
-        #[arg(long)]
-        country: String,
-        /// Preferred locale.
-        #[arg(long, default_value = "en-US")]
-        preferred_locale: String,
-        /// Bound Discord guild (repeatable).
-        #[arg(long = "discord-guild")]
-        discord_guilds: Vec<u64>,
-        /// Bound Teams tenant (repeatable).
-        #[arg(long = "teams-tenant")]
-        teams_tenants: Vec<String>,
-    },
-    /// Show an account.
-    Show {
-        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
-        account: String,
-    },
-}
-
-/// `admin subscription …`.
-#[derive(Debug, Subcommand)]
-pub enum SubscriptionCommand {
-    /// Add a subscription to an account.
-    Add {
-        /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
-        account: String,
-        /// Subscription id (SUB-n).
-        id: String,
-        /// Product name.
-        #[arg(long)]
-        product: String,
-        /// Seats.
-        #[arg(long, default_value_t = 1)]
-        seats: u32,
-        /// Price per seat per term in minor units (øre, cents).
-        #[arg(long)]
-        price_minor: i64,
-        /// ISO 4217 currency.
-        #[arg(long)]
-        currency: String,
-        /// `monthly` or `yearly`.
-        #[arg(long, default_value = "monthly")]
-        period: String,
-        /// First day of the first term (YYYY-MM-DD).
-        #[arg(long)]
-        started: String,
-        /// Renew at term end.
-        #[arg(long)]
-        auto_renew: bool,
-        /// A free trial.
-        #[arg(long)]
-        trial: bool,
-        /// Partner that bills it (partner-billed subscriptions are managed by the partner).
-        #[arg(long)]
-        partner: Option<String>,
-    },
-    /// Show the account holding a subscription (`SUB-n` or `ACCOUNT/SUB-n`).
-    Show {
-        /// Subscription: `SUB-n`, or `ACCOUNT/SUB-n` when several accounts
-        /// have a `SUB-n`.
-        subscription: String,
-    },
-}
+mod args;
+pub use args::{AccountCommand, AdminCommand, AdminOptions, SubscriptionCommand};
 
 /// Runs an admin command.
 pub fn run(
@@ -269,6 +115,12 @@ async fn dispatch(
             return provision(service, &op, seed, "subscription added", opts).await;
         }
         AdminCommand::Account(AccountCommand::Show { account })
+        | AdminCommand::Status { account }
+            if opts.json =>
+        {
+            return print_status(service, &operator, &account).await;
+        }
+        AdminCommand::Account(AccountCommand::Show { account })
         | AdminCommand::Status { account } => Command::Status {
             account: Some(account),
         },
@@ -277,6 +129,9 @@ async fn dispatch(
                 Some((account, _)) => account.to_owned(),
                 None => holder_of(service, &subscription).await?,
             };
+            if opts.json {
+                return print_status(service, &operator, &account).await;
+            }
             Command::Status {
                 account: Some(account),
             }
@@ -289,6 +144,16 @@ async fn dispatch(
             token,
             typed: account,
         },
+        AdminCommand::Export { account } if opts.json => {
+            // The same authorisation and audited export as chat, printed as
+            // the export object itself rather than a reply with an attachment.
+            let id = AccountId::parse(&account)?;
+            let event = EventId::new(operator.platform, &request_id(opts))?;
+            let admin = service.authorize(&operator, &id, Some(&event)).await?;
+            let export = service.export(&admin, Some(&event)).await?;
+            println!("{}", serde_json::to_string(&export)?);
+            return Ok(ExitCode::SUCCESS);
+        }
         AdminCommand::Export { account } => Command::Export {
             account: Some(account),
         },
@@ -328,15 +193,9 @@ async fn dispatch(
             return Ok(ExitCode::SUCCESS);
         }
     };
-    let request = opts.request_id.clone().unwrap_or_else(|| {
-        format!(
-            "cli-{}-{}",
-            std::process::id(),
-            Utc::now().timestamp_micros()
-        )
-    });
+    let request = request_id(opts);
     let reply = bot.handle(inbound(&request, command, opts)).await;
-    print_reply(&reply, opts)?;
+    print_reply(service, &request, &reply, opts).await?;
     let Some(ButtonAction::Confirm {
         token,
         needs_typed_account,
@@ -353,11 +212,33 @@ async fn dispatch(
         return Ok(ExitCode::SUCCESS);
     };
     let confirm = Command::Confirm { token, typed };
-    let reply = bot
-        .handle(inbound(&format!("{request}-confirm"), confirm, opts))
-        .await;
-    print_reply(&reply, opts)?;
+    let request = format!("{request}-confirm");
+    let reply = bot.handle(inbound(&request, confirm, opts)).await;
+    print_reply(service, &request, &reply, opts).await?;
     Ok(exit_for(&reply))
+}
+
+/// The idempotency key of this run: `--request-id`, or one unique to it.
+fn request_id(opts: &AdminOptions) -> String {
+    opts.request_id.clone().unwrap_or_else(|| {
+        format!(
+            "cli-{}-{}",
+            std::process::id(),
+            Utc::now().timestamp_micros()
+        )
+    })
+}
+
+/// `status --json`: the account, its subscriptions and credits as data.
+async fn print_status(
+    service: &Lifecycle,
+    operator: &Identity,
+    account: &str,
+) -> anyhow::Result<ExitCode> {
+    let id = AccountId::parse(account)?;
+    let status = service.status(operator, &id).await?;
+    println!("{}", serde_json::to_string(&status)?);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The one account holding `SUB-n` (as `cancel SUB-n` finds it).
@@ -408,11 +289,51 @@ fn inbound(request: &str, command: Command, opts: &AdminOptions) -> Inbound {
     }
 }
 
-fn print_reply(reply: &Reply, opts: &AdminOptions) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+/// One `--json` line for a step of a lifecycle command: the stored outcome
+/// (the proposal with its token, or the receipt with what was done), and the
+/// answer a chat user would have read.
+#[derive(Debug, Serialize)]
+struct StepLine<'a> {
+    /// `proposed`, `confirmed`, `refused`, or `answered` (nothing stored).
+    stage: &'static str,
+    /// The proposal or receipt, as stored for idempotent replays.
+    outcome: Option<StoredOutcome>,
+    /// Answer key of the text below.
+    answer_key: &'a str,
+    /// Locale of the text below.
+    locale: &'a str,
+    /// The answer as markdown.
+    message: &'a str,
+}
+
+async fn print_reply(
+    service: &Lifecycle,
+    request: &str,
+    reply: &Reply,
+    opts: &AdminOptions,
+) -> anyhow::Result<()> {
     if opts.json {
-        writeln!(out, "{}", serde_json::to_string(reply)?)?;
-    } else {
+        let operator = Identity::local_operator();
+        let event = EventId::new(operator.platform, request)?;
+        let outcome = service.stored_outcome(&operator, &event).await?;
+        let stage = match (&outcome, reply.answer_key.as_str()) {
+            (_, "action-refused") => "refused",
+            (Some(StoredOutcome::Proposed(_)), _) => "proposed",
+            (Some(StoredOutcome::Confirmed(_)), _) => "confirmed",
+            (None, _) => "answered",
+        };
+        let line = StepLine {
+            stage,
+            outcome,
+            answer_key: &reply.answer_key,
+            locale: &reply.locale,
+            message: &reply.markdown,
+        };
+        println!("{}", serde_json::to_string(&line)?);
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    {
         writeln!(out, "{}", plain(reply))?;
         if let Some(a) = &reply.attachment {
             writeln!(out, "{}", a.text)?;

@@ -11,11 +11,11 @@ use super::audit::AuditRecord;
 use super::clock::Clock;
 use super::engine::Engine;
 use super::error::LifecycleError;
-use super::outcome::{AccountStatus, Export, Proposal, Receipt, TickReport};
+use super::outcome::{AccountStatus, Export, Proposal, Receipt, StoredOutcome, TickReport};
 use super::policy::Policy;
 use super::seed::Seed;
 use super::token::TokenKey;
-use crate::auth::{AuthConfig, VerifiedAdmin, VerifiedOperator};
+use crate::auth::{AuthConfig, UserKey, VerifiedAdmin, VerifiedOperator};
 use crate::lifecycle::{Store, StoreError};
 use crate::model::Identity;
 use crate::model::{AccountId, EventId, SubscriptionId};
@@ -164,6 +164,24 @@ impl<S: Store> LifecycleService<S> {
         let (admin, event) = (admin.clone(), event.cloned());
         self.blocking(move |e, now| e.export(&admin, event.as_ref(), now))
             .await
+    }
+
+    /// What `identity`'s event `event` did, as stored for idempotent replays
+    /// (`None` when the event changed nothing, e.g. it was refused). Only the
+    /// sender of the event may read it, as only they may replay it.
+    pub async fn stored_outcome(
+        &self,
+        identity: &Identity,
+        event: &EventId,
+    ) -> Result<Option<StoredOutcome>, LifecycleError> {
+        let (user, key) = (UserKey::of(identity), event.key());
+        self.blocking(move |e, _| {
+            Ok(e.store()
+                .outcome(&key)?
+                .filter(|record| record.user == user)
+                .map(|record| record.outcome))
+        })
+        .await
     }
 
     /// The admin's account's audit log.

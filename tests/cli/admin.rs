@@ -43,17 +43,33 @@ fn cancel_is_proposed_confirmed_and_audited() {
     let data = Data::new();
     let replies = data.json_lines(&["cancel", "SUB-1", "--yes", "--json", "--request-id", "r1"]);
     assert_eq!(replies.len(), 2, "proposal then receipt: {replies:?}");
+    assert_eq!(replies[0]["stage"], "proposed");
     assert_eq!(replies[0]["answer_key"], "action-proposal");
-    assert_eq!(replies[0]["visibility"], "private");
-    let token = replies[0]["buttons"][0]["action"]["token"]
-        .as_str()
-        .unwrap_or_default();
+    let proposal = &replies[0]["outcome"];
+    assert_eq!(proposal["action"]["kind"], "cancel");
+    assert_eq!(proposal["action"]["subscription"], "SUB-1");
+    let token = proposal["token"].as_str().unwrap_or_default();
     assert!(
         !token.is_empty() && token.len() + "confirm:".len() <= 100,
         "fits a Discord custom_id"
     );
-    assert_eq!(replies[1]["answer_key"], "action-done");
-    assert!(replies[1]["markdown"]
+    assert!(
+        replies[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(token)),
+        "the text a chat user reads names the same token: {replies:?}"
+    );
+    assert_eq!(replies[1]["stage"], "confirmed");
+    let receipt = &replies[1]["outcome"];
+    assert_eq!(receipt["kind"], "confirmed");
+    assert_eq!(receipt["facts"]["subscription"], "SUB-1");
+    assert!(
+        receipt["facts"]["credit"]["amount"]["minor"]
+            .as_i64()
+            .is_some_and(|m| m > 0),
+        "a prorated credit for the unused days: {receipt}"
+    );
+    assert!(replies[1]["message"]
         .as_str()
         .unwrap_or_default()
         .contains("is cancelled"));
@@ -121,9 +137,10 @@ fn replaying_a_request_id_returns_the_stored_outcome_without_acting_twice() {
     let first = data.json_lines(&["refund", "SUB-1", "--yes", "--json", "--request-id", "same"]);
     let again = data.json_lines(&["refund", "SUB-1", "--yes", "--json", "--request-id", "same"]);
     assert_eq!(
-        first[1]["markdown"], again[1]["markdown"],
-        "the replay answers the same"
+        first[1]["outcome"], again[1]["outcome"],
+        "the replay returns the stored receipt"
     );
+    assert_eq!(first[1]["message"], again[1]["message"]);
     let audit = data.json_lines(&["audit", "demo", "--json"]);
     let confirmed = audit.iter().filter(|r| r["kind"] == "confirmed").count();
     assert_eq!(confirmed, 1, "acted once: {audit:?}");
@@ -136,6 +153,31 @@ fn partner_billed_subscriptions_are_refused_with_who_to_contact() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout_of(&out);
     assert!(text.contains("Contoso Partner AS"), "{text}");
+}
+
+#[test]
+fn status_and_refusals_with_json_are_data_objects() {
+    let data = Data::new();
+    let status = data.json_lines(&["status", "demo", "--json"]);
+    assert_eq!(status.len(), 1, "{status:?}");
+    assert_eq!(status[0]["account"]["id"], "demo");
+    let states: Vec<&Value> = status[0]["subscriptions"]
+        .as_array()
+        .map(|subs| subs.iter().map(|s| &s["state"]).collect())
+        .unwrap_or_default();
+    assert_eq!(states.len(), 4, "{status:?}");
+    assert!(states.iter().all(|s| *s == "active"), "{states:?}");
+    assert_eq!(
+        data.json_lines(&["subscription", "show", "SUB-2", "--json"]),
+        status,
+        "subscription show prints its account's status"
+    );
+
+    let out = data.admin(&["cancel", "SUB-4", "--yes", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let refused: Value = serde_json::from_str(stdout_of(&out).trim()).expect("one object");
+    assert_eq!(refused["stage"], "refused");
+    assert_eq!(refused["outcome"], Value::Null, "nothing was stored");
 }
 
 #[test]
@@ -194,10 +236,9 @@ fn closing_an_account_needs_the_id_typed_back_and_then_refuses_everything() {
 #[test]
 fn export_is_json_with_account_subscriptions_and_audit() {
     let data = Data::new();
-    let replies = data.json_lines(&["export", "demo", "--json"]);
-    let export: Value =
-        serde_json::from_str(replies[0]["attachment"]["text"].as_str().unwrap_or("{}"))
-            .expect("export JSON");
+    let lines = data.json_lines(&["export", "demo", "--json"]);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let export = &lines[0];
     assert_eq!(export["account"]["id"], "demo");
     assert_eq!(export["subscriptions"].as_array().map(Vec::len), Some(4));
     assert!(export["audit"].as_array().is_some_and(|a| !a.is_empty()));
