@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::answer::{self, Catalog, MissingTranslation, Template};
+use crate::answer::{self, Catalog, CommandTexts, MissingTranslation, Template};
 use crate::intent::{self, Matcher};
 use crate::locale::{LocaleConfig, Negotiator};
 use crate::source::{Origin, SourceError, SourceTree};
@@ -63,6 +63,8 @@ pub struct Knowledge {
     pub catalog: Catalog,
     /// Locale negotiation.
     pub negotiator: Negotiator,
+    /// Slash-command names and descriptions per locale.
+    pub commands: CommandTexts,
     /// Where it was loaded from.
     pub source: KnowledgeSource,
     /// Keys that fall back to another locale (reported, not fatal).
@@ -157,6 +159,25 @@ impl Knowledge {
                 ));
             }
         }
+        let command_files: Vec<(&str, String, &str)> = tree
+            .under("commands")
+            .filter_map(|f| {
+                let stem = f.path.strip_prefix("commands/")?.strip_suffix(".toml")?;
+                Some((stem, tree.display_path(&f.path), f.text.as_str()))
+            })
+            .collect();
+        let shipped = catalog.locales();
+        for (locale, path, _) in &command_files {
+            if !shipped.iter().any(|l| l == locale) {
+                problems.push(format!(
+                    "{path}: {locale} is not a locale with answers (the file name is the locale tag, e.g. nb-NO.toml)"
+                ));
+            }
+        }
+        let commands = CommandTexts::parse(&default, command_files).unwrap_or_else(|ps| {
+            problems.extend(ps);
+            CommandTexts::default()
+        });
         if !problems.is_empty() {
             return Err(KnowledgeError::Invalid(problems));
         }
@@ -166,6 +187,7 @@ impl Knowledge {
             matcher,
             catalog,
             negotiator,
+            commands,
             source: KnowledgeSource {
                 origin: tree.origin.clone(),
                 articles: None,

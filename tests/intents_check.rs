@@ -215,3 +215,50 @@ fn language_file_mistakes_name_the_file_and_the_fix() {
         "{err}"
     );
 }
+
+#[test]
+fn slash_command_texts_are_checked_against_discord_rules() {
+    let dir = copy_of_intents();
+    edit(
+        dir.path(),
+        "commands/nb-NO.toml",
+        "name = \"si-opp\"",
+        "name = \"Si opp\"",
+    );
+    edit(
+        dir.path(),
+        "commands/de-DE.toml",
+        "[refund]",
+        "[refnud]\nname = \"x\"\n[refund]",
+    );
+    let out = check(dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("commands/nb-NO.toml: cancel.name: \"Si opp\" must be 1-32 letters"),
+        "{err}"
+    );
+    assert!(
+        err.contains("commands/de-DE.toml: refnud: not in the default locale's file"),
+        "{err}"
+    );
+
+    let dir = copy_of_intents();
+    edit(
+        dir.path(),
+        "commands/en-US.toml",
+        "description = \"Close an account\"\n",
+        "",
+    );
+    let out = check(dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("close-account.description"), "{err}");
+
+    let out = check(&common::intents_dir());
+    assert!(
+        stdout_of(&out).contains("slash commands in: de-DE (Discord de), en-US"),
+        "{}",
+        stdout_of(&out)
+    );
+}

@@ -12,6 +12,7 @@
 //! time therefore mean a bug, and even then the next locale in the chain is
 //! tried rather than sending an empty reply.
 
+mod commands;
 mod explain;
 pub mod format;
 pub mod render;
@@ -21,6 +22,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use commands::{CommandText, CommandTexts, LocaleCommands, NamedText};
 pub use explain::explain_markdown;
 pub use templates::{ActionVars, AnswerVars, Choice, RefusalVars, SubscriptionVars, REFUSAL_KINDS};
 

@@ -5,12 +5,18 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::config::{RegisterTarget, Settings};
+use crate::knowledge::Knowledge;
 use crate::transport::discord::api::DiscordApi;
 use crate::transport::discord::commands;
 
 /// Registers (or prints) the slash commands.
-pub fn register(settings: &Settings, guild: Option<&str>, print: bool) -> anyhow::Result<ExitCode> {
-    let definitions = commands::definitions();
+pub fn register(
+    settings: &Settings,
+    knowledge: &Knowledge,
+    guild: Option<&str>,
+    print: bool,
+) -> anyhow::Result<ExitCode> {
+    let definitions = commands::definitions(&knowledge.commands)?;
     if print {
         println!("{}", serde_json::to_string_pretty(&definitions)?);
         return Ok(ExitCode::SUCCESS);
@@ -20,7 +26,7 @@ pub fn register(settings: &Settings, guild: Option<&str>, print: bool) -> anyhow
             .with_context(|| format!("--guild {g:?} is not a Discord id (digits)"))?,
         None => RegisterTarget::Global,
     };
-    let count = super::runtime()?.block_on(register_commands(settings, &target))?;
+    let count = super::runtime()?.block_on(register_commands(settings, knowledge, &target))?;
     match target {
         RegisterTarget::Global => {
             println!("registered {count} global commands (they can take up to an hour to appear)")
@@ -33,6 +39,7 @@ pub fn register(settings: &Settings, guild: Option<&str>, print: bool) -> anyhow
 /// Replaces the commands registered at `target`; returns how many Discord has.
 pub async fn register_commands(
     settings: &Settings,
+    knowledge: &Knowledge,
     target: &RegisterTarget,
 ) -> anyhow::Result<usize> {
     let app = settings
@@ -49,7 +56,8 @@ pub async fn register_commands(
         RegisterTarget::Global => None,
         RegisterTarget::Guild(g) => Some(g.as_str()),
     };
-    api.put_commands(app, guild, &commands::definitions())
+    let definitions = commands::definitions(&knowledge.commands)?;
+    api.put_commands(app, guild, &definitions)
         .await
         .context("registering the slash commands failed")
 }

@@ -199,9 +199,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let out = a.out.unwrap_or_else(|| settings.articles_dir.clone());
             import::run(&a.src, &out)
         }
-        CliCommand::Discord(DiscordCommand::Register { guild, print }) => {
-            discord::register(&settings, guild.as_deref(), print)
-        }
         command => {
             let knowledge = load_knowledge(&settings)?;
             match command {
@@ -219,9 +216,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 CliCommand::Classify(c) => oneshot::classify(&knowledge, &c),
                 CliCommand::Eval(e) => eval::run(&knowledge, &e),
                 CliCommand::Serve => serve::run(&settings, knowledge),
-                CliCommand::Intents(_) | CliCommand::ImportArticles(_) | CliCommand::Discord(_) => {
-                    Ok(ExitCode::SUCCESS)
+                CliCommand::Discord(DiscordCommand::Register { guild, print }) => {
+                    discord::register(&settings, &knowledge, guild.as_deref(), print)
                 }
+                CliCommand::Intents(_) | CliCommand::ImportArticles(_) => Ok(ExitCode::SUCCESS),
             }
         }
     }

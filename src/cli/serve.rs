@@ -82,7 +82,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
     }
     let discord = &settings.discord;
     if let Some(target) = &discord.register {
-        match super::discord::register_commands(settings, target).await {
+        match super::discord::register_commands(settings, &bot.knowledge(), target).await {
             Ok(n) => tracing::info!(commands = n, ?target, "registered Discord slash commands"),
             Err(e) => tracing::error!(
                 error = format!("{e:#}"),

@@ -152,6 +152,14 @@ async fn register_puts_localized_commands_for_a_guild() {
     assert_eq!(cancel["default_member_permissions"], "32");
     assert_eq!(cancel["name_localizations"]["no"], "si-opp");
     assert_eq!(
+        cancel["name_localizations"]["de"], "kündigen",
+        "intents/commands/de-DE.toml reaches Discord's `de`"
+    );
+    assert_eq!(
+        cancel["options"][0]["name_localizations"]["no"],
+        "abonnement"
+    );
+    assert_eq!(
         cancel["description_localizations"]["en-US"],
         "Cancel a subscription"
     );

@@ -1,13 +1,18 @@
-//! The slash commands supportbot registers, with English (`en-US`) and
-//! Norwegian (`no`, as Discord spells it) names and descriptions.
+//! The slash commands supportbot registers. Which commands exist, their
+//! options and default permissions are defined here; their names and
+//! descriptions in every language come from the knowledge's command texts
+//! (`intents/commands/<locale>.toml`), mapped onto Discord's locale codes.
 //!
 //! Interactions carry the default (English) names whatever the user's
 //! language, so the payload parser matches only the constants below.
 //! `default_member_permissions` on the admin commands is a UX default,
 //! never authorization: the bot re-checks every lifecycle call.
 
-use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
+use serde_json::{json, Map, Value};
+
+use crate::answer::{CommandTexts, LocaleCommands, NamedText};
 /// `/help [topic]`.
 pub const HELP: &str = "help";
 /// `/why`.
@@ -34,24 +39,206 @@ pub const TOPIC: &str = "topic";
 /// `MANAGE_GUILD` (1 << 5) as Discord's bit-set string.
 pub const MANAGE_GUILD: &str = "32";
 
+/// The locales a Discord client can be set to.
+pub const DISCORD_LOCALES: [&str; 32] = [
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+    "zh-CN", "ja", "zh-TW", "ko",
+];
+
+/// Discord's limit on one command's JSON, counting every localization.
+const MAX_COMMAND_CHARS: usize = 8000;
+
 const OPTION_SUB_COMMAND: u8 = 1;
 const OPTION_STRING: u8 = 3;
 
-/// Name and description in English and Norwegian.
-struct Text {
-    name: &'static str,
-    name_no: &'static str,
-    description: &'static str,
-    description_no: &'static str,
+/// Why the command definitions cannot be built from the command texts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandsError {
+    /// The default locale's file lacks a text the registration needs.
+    #[error("commands/{locale}.toml: {path} is missing; Discord needs a default name and description for every command and option")]
+    MissingText {
+        /// The default locale.
+        locale: String,
+        /// Key path, e.g. `refund.description`.
+        path: String,
+    },
+    /// Two of our locales would fill the same Discord locale.
+    #[error("commands/{first}.toml and commands/{second}.toml both map to Discord's `{discord}`; keep one")]
+    SameDiscordLocale {
+        /// Discord's code.
+        discord: &'static str,
+        /// One locale.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// A command with all its localizations is over Discord's size limit.
+    #[error("/{command} with its localizations is {chars} characters; Discord allows {MAX_COMMAND_CHARS}")]
+    TooLarge {
+        /// The command.
+        command: String,
+        /// Its size.
+        chars: usize,
+    },
 }
 
-fn named(t: &Text) -> Value {
-    json!({
-        "name": t.name,
-        "name_localizations": { "en-US": t.name, "no": t.name_no },
-        "description": t.description,
-        "description_localizations": { "en-US": t.description, "no": t.description_no },
-    })
+/// The Discord locale a locale tag of ours fills: the same tag, else the
+/// bare language Discord lists (`de-DE` → `de`), with Norwegian as `no`.
+/// Variants Discord lacks (`pt-PT`, `en-AU`) fill nothing: Discord would
+/// show them to users of the other variant.
+pub fn discord_locale(tag: &str) -> Option<&'static str> {
+    if let Some(code) = DISCORD_LOCALES.iter().find(|c| c.eq_ignore_ascii_case(tag)) {
+        return Some(code);
+    }
+    let language = tag
+        .split(['-', '_'])
+        .next()
+        .unwrap_or(tag)
+        .to_ascii_lowercase();
+    let language = match language.as_str() {
+        "nb" | "nn" => "no",
+        other => other,
+    };
+    DISCORD_LOCALES.iter().copied().find(|c| *c == language)
+}
+
+/// The texts of one item: which command, and where in it.
+#[derive(Clone, Copy)]
+enum Item<'a> {
+    Command(&'a str),
+    Subcommand(&'a str, &'a str),
+    Option(&'a str, &'a str),
+}
+
+impl Item<'_> {
+    fn path(&self) -> String {
+        match self {
+            Item::Command(c) => (*c).to_owned(),
+            Item::Subcommand(c, s) => format!("{c}.{s}"),
+            Item::Option(c, o) => format!("{c}.options.{o} (or options.{o})"),
+        }
+    }
+
+    fn key(&self) -> &str {
+        match self {
+            Item::Command(k) | Item::Subcommand(_, k) | Item::Option(_, k) => k,
+        }
+    }
+
+    fn text<'t>(&self, texts: &'t LocaleCommands) -> Option<&'t NamedText> {
+        match *self {
+            Item::Command(c) => texts.commands.get(c).map(|c| &c.text),
+            Item::Subcommand(c, s) => texts.commands.get(c)?.subcommands.get(s),
+            Item::Option(c, o) => texts.option(c, o),
+        }
+    }
+}
+
+/// Builds the registration JSON from the command texts.
+struct Builder<'a> {
+    default_locale: &'a str,
+    source: Option<&'a LocaleCommands>,
+    discord: Vec<(&'static str, &'a LocaleCommands)>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(texts: &'a CommandTexts) -> Result<Builder<'a>, CommandsError> {
+        let mut discord: BTreeMap<&'static str, (&'a str, &'a LocaleCommands)> = BTreeMap::new();
+        for (tag, commands) in texts.locales() {
+            let Some(code) = discord_locale(tag) else {
+                continue;
+            };
+            if let Some((first, _)) = discord.insert(code, (tag, commands)) {
+                return Err(CommandsError::SameDiscordLocale {
+                    discord: code,
+                    first: first.to_owned(),
+                    second: tag.to_owned(),
+                });
+            }
+        }
+        Ok(Builder {
+            default_locale: texts.default_locale(),
+            source: texts.source(),
+            discord: discord.into_iter().map(|(c, (_, t))| (c, t)).collect(),
+        })
+    }
+
+    /// `name`, `description` and their localizations for `item`.
+    fn named(&self, item: Item<'_>) -> Result<Value, CommandsError> {
+        let description = self
+            .source
+            .and_then(|s| item.text(s))
+            .and_then(|t| t.description.clone())
+            .ok_or_else(|| CommandsError::MissingText {
+                locale: self.default_locale.to_owned(),
+                path: format!("{}.description", item.path()),
+            })?;
+        let (mut names, mut descriptions) = (Map::new(), Map::new());
+        for (code, texts) in &self.discord {
+            let Some(text) = item.text(texts) else {
+                continue;
+            };
+            if let Some(n) = &text.name {
+                names.insert((*code).to_owned(), json!(n));
+            }
+            if let Some(d) = &text.description {
+                descriptions.insert((*code).to_owned(), json!(d));
+            }
+        }
+        Ok(json!({
+            "name": item.key(),
+            "name_localizations": names,
+            "description": description,
+            "description_localizations": descriptions,
+        }))
+    }
+
+    fn string_option(
+        &self,
+        command: &str,
+        option: &str,
+        required: bool,
+    ) -> Result<Value, CommandsError> {
+        Ok(with(
+            self.named(Item::Option(command, option))?,
+            json!({ "type": OPTION_STRING, "required": required, "max_length": 100 }),
+        ))
+    }
+
+    /// The fixed choices of `/help topic`, named in every locale that has them.
+    fn topic_choices(&self) -> Result<Value, CommandsError> {
+        let mut out = Vec::new();
+        for value in ["cancel", "refund", "close"] {
+            let name = self
+                .source
+                .and_then(|s| s.commands.get(HELP)?.choices.get(value))
+                .ok_or_else(|| CommandsError::MissingText {
+                    locale: self.default_locale.to_owned(),
+                    path: format!("{HELP}.choices.{value}.name"),
+                })?;
+            let mut names = Map::new();
+            for (code, texts) in &self.discord {
+                if let Some(n) = texts.commands.get(HELP).and_then(|c| c.choices.get(value)) {
+                    names.insert((*code).to_owned(), json!(n));
+                }
+            }
+            out.push(json!({ "name": name, "name_localizations": names, "value": value }));
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn admin(&self, command: &str, options: Vec<Value>) -> Result<Value, CommandsError> {
+        Ok(with(
+            self.named(Item::Command(command))?,
+            json!({
+                "type": 1,
+                "options": options,
+                "default_member_permissions": MANAGE_GUILD,
+                "contexts": [0],
+            }),
+        ))
+    }
 }
 
 fn with(mut base: Value, extra: Value) -> Value {
@@ -61,167 +248,127 @@ fn with(mut base: Value, extra: Value) -> Value {
     base
 }
 
-fn string_option(t: &Text, required: bool) -> Value {
-    with(
-        named(t),
-        json!({ "type": OPTION_STRING, "required": required, "max_length": 100 }),
-    )
-}
-
-const ACCOUNT_OPTION: Text = Text {
-    name: ACCOUNT,
-    name_no: "konto",
-    description: "Account id",
-    description_no: "Konto-ID",
-};
-const SUBSCRIPTION_OPTION: Text = Text {
-    name: SUBSCRIPTION,
-    name_no: "abonnement",
-    description: "Subscription id",
-    description_no: "Abonnements-ID",
-};
-
-fn admin(t: &Text, options: Vec<Value>) -> Value {
-    with(
-        named(t),
-        json!({
-            "type": 1,
-            "options": options,
-            "default_member_permissions": MANAGE_GUILD,
-            "contexts": [0],
-        }),
-    )
-}
-
-/// Every command, as the body of `PUT /applications/{id}/commands`.
-pub fn definitions() -> Value {
+/// Every command, as the body of `PUT /applications/{id}/commands`, named
+/// and described in every Discord locale `texts` has a file for.
+pub fn definitions(texts: &CommandTexts) -> Result<Value, CommandsError> {
+    let b = Builder::new(texts)?;
     let topic = with(
-        string_option(
-            &Text {
-                name: TOPIC,
-                name_no: "emne",
-                description: "What you need help with",
-                description_no: "Hva du trenger hjelp med",
-            },
-            false,
-        ),
-        json!({ "choices": [
-            { "name": "Cancel a subscription", "name_localizations": { "no": "Si opp et abonnement" }, "value": "cancel" },
-            { "name": "Refunds and credit", "name_localizations": { "no": "Refusjon og kreditt" }, "value": "refund" },
-            { "name": "Close the account", "name_localizations": { "no": "Lukk kontoen" }, "value": "close" },
-        ]}),
+        b.string_option(HELP, TOPIC, false)?,
+        json!({ "choices": b.topic_choices()? }),
     );
-    json!([
+    let status = with(
+        b.named(Item::Subcommand(SUBSCRIPTION, STATUS))?,
+        json!({ "type": OPTION_SUB_COMMAND, "options": [b.string_option(SUBSCRIPTION, ACCOUNT, false)?] }),
+    );
+    let commands = vec![
         with(
-            named(&Text {
-                name: HELP,
-                name_no: "hjelp",
-                description: "How to cancel, get a refund or close an account",
-                description_no: "Slik sier du opp, får refusjon eller lukker en konto",
-            }),
+            b.named(Item::Command(HELP))?,
             json!({ "type": 1, "options": [topic] }),
         ),
-        with(
-            named(&Text {
-                name: WHY,
-                name_no: "hvorfor",
-                description: "Explain the bot's last answer to you",
-                description_no: "Forklar botens siste svar til deg",
-            }),
-            json!({ "type": 1 }),
-        ),
-        admin(
-            &Text {
-                name: SUBSCRIPTION,
-                name_no: "abonnement",
-                description: "Subscriptions of an account",
-                description_no: "Abonnementene til en konto",
-            },
-            vec![with(
-                named(&Text {
-                    name: STATUS,
-                    name_no: "status",
-                    description: "Show an account's subscriptions",
-                    description_no: "Vis abonnementene til en konto",
-                }),
-                json!({ "type": OPTION_SUB_COMMAND, "options": [string_option(&ACCOUNT_OPTION, false)] }),
-            )],
-        ),
-        admin(
-            &Text {
-                name: CANCEL,
-                name_no: "si-opp",
-                description: "Cancel a subscription",
-                description_no: "Si opp et abonnement",
-            },
-            vec![string_option(&SUBSCRIPTION_OPTION, true)],
-        ),
-        admin(
-            &Text {
-                name: REFUND,
-                name_no: "refusjon",
-                description: "Refund a subscription's unused term",
-                description_no: "Refunder ubrukt periode av et abonnement",
-            },
-            vec![string_option(&SUBSCRIPTION_OPTION, true)],
-        ),
-        admin(
-            &Text {
-                name: REACTIVATE,
-                name_no: "reaktiver",
-                description: "Reactivate a disabled subscription",
-                description_no: "Reaktiver et deaktivert abonnement",
-            },
-            vec![string_option(&SUBSCRIPTION_OPTION, true)],
-        ),
-        admin(
-            &Text {
-                name: CLOSE_ACCOUNT,
-                name_no: "lukk-konto",
-                description: "Close an account",
-                description_no: "Lukk en konto",
-            },
-            vec![string_option(&ACCOUNT_OPTION, true)],
-        ),
-        admin(
-            &Text {
-                name: EXPORT,
-                name_no: "eksporter",
-                description: "Export an account's data as JSON",
-                description_no: "Eksporter dataene til en konto som JSON",
-            },
-            vec![string_option(&ACCOUNT_OPTION, false)],
-        ),
-    ])
+        with(b.named(Item::Command(WHY))?, json!({ "type": 1 })),
+        b.admin(SUBSCRIPTION, vec![status])?,
+        b.admin(CANCEL, vec![b.string_option(CANCEL, SUBSCRIPTION, true)?])?,
+        b.admin(REFUND, vec![b.string_option(REFUND, SUBSCRIPTION, true)?])?,
+        b.admin(
+            REACTIVATE,
+            vec![b.string_option(REACTIVATE, SUBSCRIPTION, true)?],
+        )?,
+        b.admin(
+            CLOSE_ACCOUNT,
+            vec![b.string_option(CLOSE_ACCOUNT, ACCOUNT, true)?],
+        )?,
+        b.admin(EXPORT, vec![b.string_option(EXPORT, ACCOUNT, false)?])?,
+    ];
+    for c in &commands {
+        let chars = c.to_string().chars().count();
+        if chars > MAX_COMMAND_CHARS {
+            return Err(CommandsError::TooLarge {
+                command: c["name"].as_str().unwrap_or_default().to_owned(),
+                chars,
+            });
+        }
+    }
+    Ok(Value::Array(commands))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::knowledge::{Knowledge, KnowledgeSource};
+
+    fn shipped() -> Value {
+        let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("embedded knowledge");
+        definitions(&knowledge.commands).expect("shipped command texts build")
+    }
 
     #[test]
     fn names_fit_discord_rules_and_admin_commands_default_to_manage_guild() {
-        let defs = definitions();
+        let defs = shipped();
         let list = defs.as_array().expect("array");
         assert_eq!(list.len(), 8);
-        let name_ok = |n: &str| {
-            (1..=32).contains(&n.chars().count())
-                && n.chars()
-                    .all(|c| c == '-' || c == '_' || c.is_lowercase() || c.is_numeric())
-        };
         for c in list {
             let name = c["name"].as_str().expect("name");
-            assert!(name_ok(name), "{name}");
-            assert!(name_ok(c["name_localizations"]["no"].as_str().expect("no")));
-            assert!(c["description"].as_str().expect("d").chars().count() <= 100);
+            assert!(c["name_localizations"]["no"].is_string(), "{name}");
+            assert_eq!(
+                c["name_localizations"]["en-US"], name,
+                "the default in its own key"
+            );
             let admin = ![HELP, WHY].contains(&name);
             assert_eq!(
                 c.get("default_member_permissions").and_then(Value::as_str),
                 admin.then_some(MANAGE_GUILD),
                 "{name}"
             );
-            // Discord's size limit per command is 8000 characters.
-            assert!(c.to_string().len() < 8000);
         }
+    }
+
+    #[test]
+    fn every_shipped_command_file_reaches_its_discord_locale() {
+        let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("embedded knowledge");
+        let defs = definitions(&knowledge.commands).expect("builds");
+        let cancel = defs
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["name"] == CANCEL))
+            .expect("cancel");
+        for (tag, texts) in knowledge.commands.locales() {
+            let Some(code) = discord_locale(tag) else {
+                continue;
+            };
+            let name = texts
+                .commands
+                .get(CANCEL)
+                .and_then(|c| c.text.name.as_deref());
+            assert_eq!(
+                cancel["name_localizations"][code].as_str(),
+                name,
+                "{tag} as Discord's {code}"
+            );
+        }
+        assert_eq!(cancel["name_localizations"]["no"], "si-opp");
+        assert!(cancel["name_localizations"]["de"].is_string());
+    }
+
+    #[test]
+    fn locale_tags_map_onto_discord_codes() {
+        assert_eq!(discord_locale("nb-NO"), Some("no"));
+        assert_eq!(discord_locale("de-DE"), Some("de"));
+        assert_eq!(discord_locale("sv-SE"), Some("sv-SE"));
+        assert_eq!(discord_locale("pt-BR"), Some("pt-BR"));
+        assert_eq!(discord_locale("zh-TW"), Some("zh-TW"));
+        assert_eq!(discord_locale("ja-JP"), Some("ja"));
+        assert_eq!(discord_locale("pt-PT"), None, "Discord has only pt-BR");
+        assert_eq!(discord_locale("et-EE"), None);
+    }
+
+    #[test]
+    fn a_missing_default_text_is_named() {
+        let source = "[cancel]\nname = \"cancel\"\ndescription = \"Cancel\"\n";
+        let texts = CommandTexts::parse(
+            "en-US",
+            [("en-US", "commands/en-US.toml".to_owned(), source)],
+        )
+        .expect("parses");
+        let err = definitions(&texts).expect_err("help is missing");
+        assert!(err.to_string().contains("help.options.topic"), "{err}");
     }
 }
