@@ -296,8 +296,8 @@ impl Renderer {
                 let date = parse_date(&value)?;
                 let pattern = date_locales
                     .info(&tag)
-                    .map_or("%Y-%m-%d", |i| i.date_long.as_str());
-                Ok(format::format_date(date, pattern, &tag))
+                    .map_or("%Y-%m-%d".into(), |i| i.long_date_pattern(date));
+                Ok(format::format_date(date, &pattern, &tag))
             },
         );
         env.add_filter("number", |state: &State, value: f64| -> String {

@@ -59,6 +59,35 @@ pub struct LocaleInfo {
     /// Text direction, `ltr` (default) or `rtl`.
     #[serde(default)]
     pub direction: Option<String>,
+    /// Month names for `%B` where a date needs another grammatical case
+    /// than the locale data gives (Finnish partitive "3. joulukuuta",
+    /// Slovenian genitive "3. decembra"): twelve names, January first.
+    #[serde(default)]
+    pub months: Option<Vec<String>>,
+    /// Written instead of the day number on the first of a month (French
+    /// "1er mars").
+    #[serde(default)]
+    pub first_day: Option<String>,
+}
+
+impl LocaleInfo {
+    /// The long-date pattern for `date`, with the month name and the first
+    /// day substituted where the locale overrides them.
+    pub fn long_date_pattern(&self, date: chrono::NaiveDate) -> std::borrow::Cow<'_, str> {
+        use chrono::Datelike;
+        let mut pattern = std::borrow::Cow::Borrowed(self.date_long.as_str());
+        let month = self
+            .months
+            .as_ref()
+            .and_then(|m| m.get(date.month0() as usize));
+        if let Some(name) = month {
+            pattern = pattern.replace("%B", &name.replace('%', "%%")).into();
+        }
+        if let (1, Some(first)) = (date.day(), &self.first_day) {
+            pattern = pattern.replace("%-d", &first.replace('%', "%%")).into();
+        }
+        pattern
+    }
 }
 
 /// A problem in `locales.toml`.
@@ -140,6 +169,17 @@ impl LocaleConfig {
             if parse_tag(tag).is_none() {
                 return Err(bad_tag(format!("locale.{tag}"), tag));
             }
+            if let Some(months) = &info.months {
+                if months.len() != 12 || months.iter().any(|m| m.trim().is_empty()) {
+                    return Err(LocaleConfigError {
+                        key: format!("locale.{tag}.months"),
+                        message: format!(
+                            "needs twelve non-empty month names, January first (has {})",
+                            months.len()
+                        ),
+                    });
+                }
+            }
             if StrftimeItems::new(&info.date_long).any(|i| matches!(i, Item::Error)) {
                 return Err(LocaleConfigError {
                     key: format!("locale.{tag}.date_long"),
@@ -217,5 +257,25 @@ mod tests {
     fn unknown_keys_are_rejected() {
         let err = LocaleConfig::parse("default = \"en-US\"\ndefualt = 1\n").expect_err("typo");
         assert!(err.message.contains("defualt"), "{}", err.message);
+    }
+
+    #[test]
+    fn month_overrides_need_twelve_names_and_apply_in_the_pattern() {
+        let base =
+            "default = \"fi-FI\"\n[locale.fi-FI]\nname = \"suomi\"\ndate_long = \"%-d. %B %Y\"\n";
+        let bad = LocaleConfig::parse(&format!("{base}months = [\"tammikuuta\"]\n"))
+            .expect_err("one name");
+        assert_eq!(bad.key, "locale.fi-FI.months");
+        let months: Vec<String> = (1..=12).map(|m| format!("\"m{m}%\"")).collect();
+        let config = LocaleConfig::parse(&format!(
+            "{base}months = [{}]\nfirst_day = \"1er\"\n",
+            months.join(", ")
+        ))
+        .expect("valid");
+        let info = config.info("fi-FI").expect("fi");
+        let first = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).expect("date");
+        assert_eq!(info.long_date_pattern(first), "1er. m3%% %Y");
+        let third = chrono::NaiveDate::from_ymd_opt(2027, 12, 3).expect("date");
+        assert_eq!(info.long_date_pattern(third), "%-d. m12%% %Y");
     }
 }

@@ -293,3 +293,13 @@ fn chat_runs_actions_as_a_conversation_in_norwegian() {
         "a second confirmation is refused: {text}"
     );
 }
+
+#[test]
+fn finnish_dates_take_the_partitive_month() {
+    let data = Data::new();
+    let lines = data.json_lines(&["--locale", "fi-FI", "cancel", "SUB-1", "--json"]);
+    let message = lines[0]["message"].as_str().unwrap_or_default();
+    // "poistetaan 3. maaliskuuta 2027", not the nominative "3. maaliskuu".
+    let partitive = regex::Regex::new(r"\d{1,2}\. \p{L}+kuuta \d{4}").expect("pattern");
+    assert!(partitive.is_match(message), "{message}");
+}
