@@ -297,7 +297,13 @@ impl Renderer {
                 let pattern = date_locales
                     .info(&tag)
                     .map_or("%Y-%m-%d".into(), |i| i.long_date_pattern(date));
-                Ok(format::format_date(date, &pattern, &tag))
+                let formatted = format::format_date(date, &pattern, &tag);
+                // A date that ends in its own period ("3. ožujka 2027.")
+                // takes the place of the sentence's period after it.
+                Ok(match formatted.ends_with('.') {
+                    true => format!("{formatted}{DATE_PERIOD}"),
+                    false => formatted,
+                })
             },
         );
         env.add_filter("number", |state: &State, value: f64| -> String {
@@ -351,10 +357,22 @@ impl Renderer {
             minijinja::context! { locale => locale, ..Value::from(minijinja::value::Serde(vars)) };
         template
             .render(ctx)
-            .map(|s| s.trim().to_owned())
+            .map(|s| {
+                s.replace(&format!("{DATE_PERIOD}."), "")
+                    .replace(DATE_PERIOD, "")
+                    .trim()
+                    .to_owned()
+            })
             .map_err(|e| describe(&e))
     }
 }
+
+/// Marks the end of a date that ends in a period, so that a sentence period
+/// right after it is dropped when the answer is rendered (Croatian, Serbian
+/// and Hungarian dates end in one: "3. ožujka 2027." not "2027..").
+/// A private-use character: it never occurs in templates or variables, and
+/// `render` removes every one.
+const DATE_PERIOD: char = '\u{E000}';
 
 fn locale_of(state: &State) -> String {
     state

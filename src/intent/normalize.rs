@@ -114,7 +114,7 @@ pub fn normalize(input: &str) -> Normalized {
         // normalise cluster by cluster and attribute the output to the
         // cluster's first byte.
         for (offset, cluster) in clusters(input) {
-            for c in cluster.nfkc() {
+            for c in settled(cluster) {
                 out.push_folded(c, offset);
             }
         }
@@ -344,6 +344,44 @@ impl Encoder {
     }
 }
 
+/// One cluster in NFKC, case- and script-folded until nothing changes,
+/// without format characters. Folding can leave a base that composes with
+/// the mark after it (capital Ϊ + acute folds to ι + acute, which NFKC
+/// composes to ί and folding turns into ι), and a dropped joiner can bring a
+/// base and a mark together; settling here is what makes normalising twice
+/// change nothing. The result is fed to `push_folded` again, which folds
+/// settled text to itself.
+fn settled(cluster: &str) -> Vec<char> {
+    let fold = |chars: &mut dyn Iterator<Item = char>| -> Vec<char> {
+        let mut out = Vec::new();
+        for c in chars {
+            if c.is_ascii() {
+                out.push(c);
+            } else if get_general_category(c) != GeneralCategory::Format {
+                out.extend(
+                    std::iter::once(pre_fold(c))
+                        .default_case_fold()
+                        .filter_map(fold_script),
+                );
+            }
+        }
+        out
+    };
+    let mut chars = fold(&mut cluster.chars().filter(|&c| !is_format(c)).nfkc());
+    for _ in 0..4 {
+        let again = fold(&mut chars.iter().copied().nfkc());
+        if again == chars {
+            break;
+        }
+        chars = again;
+    }
+    chars
+}
+
+fn is_format(c: char) -> bool {
+    !c.is_ascii() && get_general_category(c) == GeneralCategory::Format
+}
+
 /// Splits `input` into (byte offset, cluster) where a cluster is a starter
 /// followed by the characters NFKC may compose with it: combining marks and
 /// Hangul medial/final jamo.
@@ -352,7 +390,10 @@ fn clusters(input: &str) -> impl Iterator<Item = (usize, &str)> {
     for (i, c) in input.char_indices() {
         // Half-width (semi-)voiced sound marks are spacing characters that
         // NFKC turns into combining ones: ｻﾌﾞ must compose to サブ.
+        // Format characters (joiners, bidi marks) are dropped, so they
+        // must not separate a base from the marks after it.
         let continues = unicode_normalization::char::canonical_combining_class(c) != 0
+            || is_format(c)
             || ('\u{1160}'..='\u{11FF}').contains(&c)
             || matches!(c, '\u{FF9E}' | '\u{FF9F}');
         if !continues || starts.is_empty() {

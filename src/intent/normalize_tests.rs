@@ -145,6 +145,22 @@ fn folding_twice_changes_nothing() {
     }
 }
 
+/// Found by the `normalize` fuzz target: folding left a base that composes
+/// with the mark after it, so a second pass changed the text.
+#[test]
+fn normalising_twice_settles_bases_that_compose_after_folding() {
+    for s in [
+        "\u{03AA}\u{0301}",         // capital Ϊ + acute: ι + acute, composes to ί
+        "\u{0130}\u{0301}",         // Turkish İ + acute: i + acute, composes to í
+        "\u{03B9}\u{200D}\u{0301}", // a joiner between a base and its mark
+        "\u{03AA}\u{200F}\u{0301}te\u{0301}", // a bidi mark, then Latin
+    ] {
+        let once = norm(s);
+        assert_eq!(norm(&once), once, "{s:?} → {once:?}");
+    }
+    assert_eq!(norm("\u{03AA}\u{0301}"), norm("ι"), "the accents fold away");
+}
+
 #[test]
 fn unescape_round_trips() {
     for s in ["få", "日本語のテキスト", "ملاحظ", "ПРИМЕЧАНИЕ", "plain"] {

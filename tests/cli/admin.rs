@@ -303,3 +303,19 @@ fn finnish_dates_take_the_partitive_month() {
     let partitive = regex::Regex::new(r"\d{1,2}\. \p{L}+kuuta \d{4}").expect("pattern");
     assert!(partitive.is_match(message), "{message}");
 }
+
+#[test]
+fn a_date_ending_in_a_period_ends_the_sentence_with_one_period() {
+    let data = Data::new();
+    let lines = data.json_lines(&["--locale", "hr-HR", "cancel", "SUB-1", "--json"]);
+    let message = lines[0]["message"].as_str().unwrap_or_default();
+    // Croatian long dates end in a period ("3. ožujka 2027.").
+    assert!(
+        regex::Regex::new(r"\d{4}\.")
+            .expect("pattern")
+            .is_match(message),
+        "{message}"
+    );
+    assert!(!message.contains(".."), "{message}");
+    assert!(!message.contains('\u{E000}'), "{message}");
+}
