@@ -198,6 +198,49 @@ pub fn authorize(
     })
 }
 
+/// The refusal `identity` gets for an account bound to none of its guilds or
+/// tenants, or `None` when it may act on every account (the CLI operator, a
+/// support agent). A named account that does not exist is refused with it,
+/// so that a refusal never tells whether the account exists.
+pub fn unbound_refusal(identity: &Identity, cfg: &AuthConfig) -> Option<Denied> {
+    admin_role(identity, &Unbound, cfg).err()
+}
+
+/// The refusal for a sender nothing vouches for (the Teams outgoing webhook),
+/// before any account is looked at: such channels get help answers only.
+pub fn anonymous_refusal(identity: &Identity) -> Option<Denied> {
+    let anonymous = matches!(identity.evidence, Evidence::Unverified)
+        || identity.platform == Platform::TeamsWebhook;
+    anonymous.then(|| Denied::new(DenyReason::Unverified))
+}
+
+/// Scopes of an account bound to nothing.
+struct Unbound;
+
+/// The scope checks [`admin_role`] needs, of real accounts and of [`Unbound`].
+trait Scopes {
+    fn discord_guild(&self, guild: &str) -> bool;
+    fn teams_tenant(&self, tenant: &str) -> bool;
+}
+
+impl<T: BoundScopes> Scopes for T {
+    fn discord_guild(&self, guild: &str) -> bool {
+        self.has_discord_guild(guild)
+    }
+    fn teams_tenant(&self, tenant: &str) -> bool {
+        self.has_teams_tenant(tenant)
+    }
+}
+
+impl Scopes for Unbound {
+    fn discord_guild(&self, _: &str) -> bool {
+        false
+    }
+    fn teams_tenant(&self, _: &str) -> bool {
+        false
+    }
+}
+
 fn check_evidence(identity: &Identity) -> Result<(), Denied> {
     if matches!(identity.evidence, Evidence::Unverified)
         || identity.platform == Platform::TeamsWebhook
@@ -212,7 +255,7 @@ fn check_evidence(identity: &Identity) -> Result<(), Denied> {
 
 fn admin_role(
     identity: &Identity,
-    account: &impl BoundScopes,
+    account: &impl Scopes,
     cfg: &AuthConfig,
 ) -> Result<AdminRole, Denied> {
     check_evidence(identity)?;
@@ -238,7 +281,7 @@ fn admin_role(
             if !(by_permission || by_role) {
                 return Err(Denied::new(DenyReason::NotAdmin));
             }
-            if !account.has_discord_guild(scope) {
+            if !account.discord_guild(scope) {
                 return Err(Denied::new(DenyReason::ScopeNotBound));
             }
             Ok(AdminRole::AccountAdmin)
@@ -254,7 +297,7 @@ fn admin_role(
             if !listed {
                 return Err(Denied::new(DenyReason::NotAdmin));
             }
-            if !account.has_teams_tenant(scope) {
+            if !account.teams_tenant(scope) {
                 return Err(Denied::new(DenyReason::ScopeNotBound));
             }
             Ok(AdminRole::AccountAdmin)
@@ -266,7 +309,8 @@ fn admin_role(
 }
 
 /// Decides whether `identity` may *read* `account` (status): admins, plus any member of a
-/// guild or tenant bound to it (role [`Role::User`]). DMs without an admin role are denied.
+/// guild or tenant bound to it (role [`Role::User`]). DMs without an admin role are denied,
+/// and so is a sender nothing vouches for, even "in" a bound tenant (the outgoing webhook).
 pub fn authorize_read(
     identity: &Identity,
     account: &impl BoundScopes,
@@ -281,7 +325,11 @@ pub fn authorize_read(
                 (Platform::Teams | Platform::TeamsWebhook, Some(t)) => account.has_teams_tenant(t),
                 (Platform::Cli, Some(_)) => false,
             };
-            if bound && denied.reason != DenyReason::EvidenceMismatch {
+            let vouched = !matches!(
+                denied.reason,
+                DenyReason::EvidenceMismatch | DenyReason::Unverified
+            );
+            if bound && vouched {
                 Ok(Role::User)
             } else {
                 Err(denied)

@@ -294,7 +294,11 @@ async fn dispatch(
         },
         AdminCommand::Audit { account } => {
             let id = AccountId::parse(&account)?;
-            let admin = service.authorize(&operator, &id, None).await?;
+            // A closed account's log stays readable to support (the operator).
+            let attempt = crate::lifecycle::Attempt::named("audit");
+            let admin = service
+                .authorize_records(&operator, &id, Some(attempt), None)
+                .await?;
             let records = service.audit(&admin).await?;
             let mut out = std::io::stdout().lock();
             for r in &records {
