@@ -23,10 +23,13 @@ use serde::{Deserialize, Serialize};
 use crate::model::{AccountId, Evidence, Identity, Platform};
 
 mod denied;
+mod scopes;
 #[cfg(test)]
 mod tests;
 
 pub use denied::{Denied, DenyReason};
+use scopes::Scopes;
+pub use scopes::{anonymous_refusal, unbound_refusal};
 
 /// What authorization needs to know of an account: its id and which
 /// platform scopes (Discord guilds, Teams tenants) are bound to it. The
@@ -196,49 +199,6 @@ pub fn authorize(
         role,
         account: account.account_id().clone(),
     })
-}
-
-/// The refusal `identity` gets for an account bound to none of its guilds or
-/// tenants, or `None` when it may act on every account (the CLI operator, a
-/// support agent). A named account that does not exist is refused with it,
-/// so that a refusal never tells whether the account exists.
-pub fn unbound_refusal(identity: &Identity, cfg: &AuthConfig) -> Option<Denied> {
-    admin_role(identity, &Unbound, cfg).err()
-}
-
-/// The refusal for a sender nothing vouches for (the Teams outgoing webhook),
-/// before any account is looked at: such channels get help answers only.
-pub fn anonymous_refusal(identity: &Identity) -> Option<Denied> {
-    let anonymous = matches!(identity.evidence, Evidence::Unverified)
-        || identity.platform == Platform::TeamsWebhook;
-    anonymous.then(|| Denied::new(DenyReason::Unverified))
-}
-
-/// Scopes of an account bound to nothing.
-struct Unbound;
-
-/// The scope checks [`admin_role`] needs, of real accounts and of [`Unbound`].
-trait Scopes {
-    fn discord_guild(&self, guild: &str) -> bool;
-    fn teams_tenant(&self, tenant: &str) -> bool;
-}
-
-impl<T: BoundScopes> Scopes for T {
-    fn discord_guild(&self, guild: &str) -> bool {
-        self.has_discord_guild(guild)
-    }
-    fn teams_tenant(&self, tenant: &str) -> bool {
-        self.has_teams_tenant(tenant)
-    }
-}
-
-impl Scopes for Unbound {
-    fn discord_guild(&self, _: &str) -> bool {
-        false
-    }
-    fn teams_tenant(&self, _: &str) -> bool {
-        false
-    }
 }
 
 fn check_evidence(identity: &Identity) -> Result<(), Denied> {
