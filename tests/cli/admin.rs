@@ -194,11 +194,21 @@ fn closing_an_account_needs_the_id_typed_back_and_then_refuses_everything() {
 #[test]
 fn a_closed_accounts_audit_log_and_export_stay_readable_to_support() {
     let data = Data::new();
-    let out = data.admin_stdin(&["close-account", "demo", "--yes"], "demo\n");
+    let create = data.admin(&[
+        "account",
+        "create",
+        "acme",
+        "--name",
+        "Acme AS",
+        "--country",
+        "NO",
+    ]);
+    assert!(create.status.success(), "{}", stderr_of(&create));
+    let out = data.admin_stdin(&["close-account", "acme", "--yes"], "acme\n");
     assert!(out.status.success(), "{}", stdout_of(&out));
     assert!(stdout_of(&out).contains("is closed"), "{}", stdout_of(&out));
 
-    let out = data.admin(&["audit", "demo", "--json"]);
+    let out = data.admin(&["audit", "acme", "--json"]);
     assert!(
         out.status.success(),
         "audit of a closed account: {}",
@@ -215,7 +225,7 @@ fn a_closed_accounts_audit_log_and_export_stay_readable_to_support() {
         "{audit:?}"
     );
 
-    let replies = data.json_lines(&["export", "demo", "--json"]);
+    let replies = data.json_lines(&["export", "acme", "--json"]);
     assert_eq!(replies[0]["answer_key"], "action-export", "{replies:?}");
     let export: Value =
         serde_json::from_str(replies[0]["attachment"]["text"].as_str().unwrap_or("{}"))
