@@ -151,6 +151,7 @@ pub const REFUSAL_KINDS: &[&str] = &[
     "token_unknown",
     "token_expired",
     "token_used",
+    "token_dismissed",
     "token_foreign",
     "typed_back_required",
     "typed_back_mismatch",

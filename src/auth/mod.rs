@@ -23,10 +23,13 @@ use serde::{Deserialize, Serialize};
 use crate::model::{AccountId, Evidence, Identity, Platform};
 
 mod denied;
+mod scopes;
 #[cfg(test)]
 mod tests;
 
 pub use denied::{Denied, DenyReason};
+use scopes::Scopes;
+pub use scopes::{anonymous_refusal, unbound_refusal};
 
 /// What authorization needs to know of an account: its id and which
 /// platform scopes (Discord guilds, Teams tenants) are bound to it. The
@@ -212,7 +215,7 @@ fn check_evidence(identity: &Identity) -> Result<(), Denied> {
 
 fn admin_role(
     identity: &Identity,
-    account: &impl BoundScopes,
+    account: &impl Scopes,
     cfg: &AuthConfig,
 ) -> Result<AdminRole, Denied> {
     check_evidence(identity)?;
@@ -238,7 +241,7 @@ fn admin_role(
             if !(by_permission || by_role) {
                 return Err(Denied::new(DenyReason::NotAdmin));
             }
-            if !account.has_discord_guild(scope) {
+            if !account.discord_guild(scope) {
                 return Err(Denied::new(DenyReason::ScopeNotBound));
             }
             Ok(AdminRole::AccountAdmin)
@@ -254,7 +257,7 @@ fn admin_role(
             if !listed {
                 return Err(Denied::new(DenyReason::NotAdmin));
             }
-            if !account.has_teams_tenant(scope) {
+            if !account.teams_tenant(scope) {
                 return Err(Denied::new(DenyReason::ScopeNotBound));
             }
             Ok(AdminRole::AccountAdmin)
@@ -266,7 +269,8 @@ fn admin_role(
 }
 
 /// Decides whether `identity` may *read* `account` (status): admins, plus any member of a
-/// guild or tenant bound to it (role [`Role::User`]). DMs without an admin role are denied.
+/// guild or tenant bound to it (role [`Role::User`]). DMs without an admin role are denied,
+/// and so is a sender nothing vouches for, even "in" a bound tenant (the outgoing webhook).
 pub fn authorize_read(
     identity: &Identity,
     account: &impl BoundScopes,
@@ -281,7 +285,11 @@ pub fn authorize_read(
                 (Platform::Teams | Platform::TeamsWebhook, Some(t)) => account.has_teams_tenant(t),
                 (Platform::Cli, Some(_)) => false,
             };
-            if bound && denied.reason != DenyReason::EvidenceMismatch {
+            let vouched = !matches!(
+                denied.reason,
+                DenyReason::EvidenceMismatch | DenyReason::Unverified
+            );
+            if bound && vouched {
                 Ok(Role::User)
             } else {
                 Err(denied)

@@ -228,3 +228,39 @@ fn readers_and_operators() {
         .unwrap_or_default();
     assert!(msg.contains("administrator"), "{msg}");
 }
+
+#[test]
+fn an_unverified_sender_in_a_bound_tenant_reads_nothing() {
+    let webhook = Identity {
+        platform: Platform::TeamsWebhook,
+        user_id: "aad-admin".into(),
+        scope: Some(TENANT.to_ascii_lowercase()),
+        evidence: Evidence::Unverified,
+    };
+    assert_eq!(
+        authorize_read(&webhook, &account(), &cfg()).map_err(|d| d.reason),
+        Err(DenyReason::Unverified)
+    );
+    assert!(anonymous_refusal(&webhook).is_some());
+    assert!(anonymous_refusal(&teams(Some("aad-admin"), Some(TENANT))).is_none());
+}
+
+#[test]
+fn a_missing_account_is_refused_as_one_that_is_not_yours() {
+    let outsider = discord("1", Some(222), DISCORD_ADMINISTRATOR, &[]);
+    let real = authorize(&outsider, &account(), &cfg()).map_err(|d| d.reason);
+    assert_eq!(
+        unbound_refusal(&outsider, &cfg()).map(|d| d.reason),
+        real.err()
+    );
+    let dm = discord("1", None, 0, &[]);
+    assert_eq!(
+        unbound_refusal(&dm, &cfg()).map(|d| d.reason),
+        Some(DenyReason::DirectMessage)
+    );
+    assert_eq!(
+        unbound_refusal(&discord("999", None, 0, &[]), &cfg()),
+        None,
+        "a support agent may learn that an account is missing"
+    );
+}

@@ -159,7 +159,11 @@ async fn dispatch(
         },
         AdminCommand::Audit { account } => {
             let id = AccountId::parse(&account)?;
-            let admin = service.authorize(&operator, &id, None).await?;
+            // A closed account's log stays readable to support (the operator).
+            let attempt = crate::lifecycle::Attempt::named("audit");
+            let admin = service
+                .authorize_records(&operator, &id, Some(attempt), None)
+                .await?;
             let records = service.audit(&admin).await?;
             let mut out = std::io::stdout().lock();
             for r in &records {
@@ -294,7 +298,8 @@ fn inbound(request: &str, command: Command, opts: &AdminOptions) -> Inbound {
 /// answer a chat user would have read.
 #[derive(Debug, Serialize)]
 struct StepLine<'a> {
-    /// `proposed`, `confirmed`, `refused`, or `answered` (nothing stored).
+    /// `proposed`, `confirmed`, `dismissed`, `refused`, or `answered`
+    /// (nothing stored).
     stage: &'static str,
     /// The proposal or receipt, as stored for idempotent replays.
     outcome: Option<StoredOutcome>,
@@ -320,6 +325,7 @@ async fn print_reply(
             (_, "action-refused") => "refused",
             (Some(StoredOutcome::Proposed(_)), _) => "proposed",
             (Some(StoredOutcome::Confirmed(_)), _) => "confirmed",
+            (Some(StoredOutcome::Dismissed(_)), _) => "dismissed",
             (None, _) => "answered",
         };
         let line = StepLine {

@@ -5,7 +5,10 @@
 //! This layer decides nothing about permissions: the service authorises the
 //! signed [`Identity`](crate::model::Identity) on every call and audits
 //! refusals. It only resolves which account a subscription id means and
-//! turns the service's structured facts into answer variables.
+//! turns the service's structured facts into answer variables. A sender
+//! nothing vouches for (the Teams outgoing webhook, a public channel) gets
+//! the one "use the bot instead" refusal and the service is never asked,
+//! so nothing private can reach such a channel.
 
 use std::sync::Arc;
 
@@ -14,7 +17,7 @@ use super::{refusal, vars};
 use crate::answer::{ActionVars, AnswerVars};
 use crate::knowledge::Knowledge;
 use crate::lifecycle::Store;
-use crate::lifecycle::{Action, CloseMode, LifecycleError, LifecycleService};
+use crate::lifecycle::{Action, Attempt, CloseMode, LifecycleError, LifecycleService};
 use crate::locale::LocaleChain;
 use crate::model::{AccountId, EventId, SubscriptionId};
 use crate::model::{
@@ -63,15 +66,23 @@ impl LifecycleCommands {
         chain: &LocaleChain,
         base: AnswerVars,
     ) -> Reply {
-        let answer = match self.run(inbound, command).await {
-            Ok(answer) => answer,
-            Err(e) => refusal(&e),
+        let anonymous = crate::auth::anonymous_refusal(&inbound.identity);
+        let answer = match anonymous {
+            Some(denied) => refusal(&denied.into()),
+            None => match self.run(inbound, command).await {
+                Ok(answer) => answer,
+                Err(e) => refusal(&e),
+            },
         };
         let mut vars = base;
         vars.action = Some(answer.vars);
         let rendered = render_answer(knowledge, &[answer.key], chain, &vars);
         let mut reply = plain_reply(rendered, chain);
-        reply.visibility = Visibility::Private;
+        // The anonymous refusal says nothing about any account, and a public
+        // channel is the only place it can be shown.
+        if anonymous.is_none() {
+            reply.visibility = Visibility::Private;
+        }
         reply.buttons = answer.buttons;
         for button in &mut reply.buttons {
             let key = match button.action {
@@ -97,7 +108,9 @@ impl LifecycleCommands {
             Command::Cancel { subscription }
             | Command::Refund { subscription }
             | Command::Reactivate { subscription } => {
-                let (account, sub) = self.resolve_subscription(inbound, subscription).await?;
+                let (account, sub) = self
+                    .resolve_subscription(inbound, subscription, command_name(command), &event)
+                    .await?;
                 let action = match command {
                     Command::Cancel { .. } => Action::Cancel { subscription: sub },
                     Command::Refund { .. } => Action::Refund { subscription: sub },
@@ -105,16 +118,17 @@ impl LifecycleCommands {
                 };
                 let admin = self
                     .service
-                    .authorize(identity, &account, Some(&event))
+                    .authorize_for(identity, &account, Some(Attempt::of(&action)), Some(&event))
                     .await?;
                 let proposal = self.service.propose(&admin, action, &event).await?;
                 Ok(proposed(proposal))
             }
             Command::CloseAccount { account } => {
                 let account = AccountId::parse(account)?;
+                let attempt = Attempt::named("close_account");
                 let admin = self
                     .service
-                    .authorize(identity, &account, Some(&event))
+                    .authorize_for(identity, &account, Some(attempt), Some(&event))
                     .await?;
                 let close = |mode| Action::CloseAccount { mode };
                 let proposal = match self
@@ -136,9 +150,10 @@ impl LifecycleCommands {
             }
             Command::Export { account } => {
                 let account = self.account_or_scope(inbound, account.as_deref()).await?;
+                let attempt = Attempt::named("export");
                 let admin = self
                     .service
-                    .authorize(identity, &account, Some(&event))
+                    .authorize_records(identity, &account, Some(attempt), Some(&event))
                     .await?;
                 let export = self.service.export(&admin, Some(&event)).await?;
                 let json = export.to_json().map_err(|e| {
@@ -159,7 +174,16 @@ impl LifecycleCommands {
                     .await?;
                 Ok(plain("action-done", vars::receipt(&receipt)))
             }
-            Command::Dismiss { .. } => Ok(plain("action-dismissed", ActionVars::default())),
+            Command::Dismiss { token } => {
+                let dismissal = self.service.dismiss(identity, token, &event).await?;
+                let mut vars = ActionVars {
+                    kind: "dismissed".into(),
+                    account: dismissal.account.to_string(),
+                    ..ActionVars::default()
+                };
+                vars.account_name = vars.account.clone();
+                Ok(plain("action-dismissed", vars))
+            }
         }
     }
 
@@ -179,28 +203,40 @@ impl LifecycleCommands {
     }
 
     /// `ACCOUNT/SUB-1`, or `SUB-1` in the speaker's bound account, or the
-    /// only account that has a subscription with that id.
+    /// only account the speaker administers that has a subscription with
+    /// that id (`action` names what was tried if that is refused).
     async fn resolve_subscription(
         &self,
         inbound: &Inbound,
         text: &str,
+        action: &'static str,
+        event: &EventId,
     ) -> Result<(AccountId, SubscriptionId), LifecycleError> {
         if let Some((account, sub)) = text.split_once('/') {
             return Ok((AccountId::parse(account)?, SubscriptionId::parse(sub)?));
         }
         let sub = SubscriptionId::parse(text)?;
+        let attempt = Attempt {
+            action,
+            subscription: Some(sub),
+        };
         if let Some(account) = self.service.account_for_scope(&inbound.identity).await? {
             return Ok((account, sub));
         }
-        let mut holders = self.service.accounts_with_subscription(sub).await?;
-        match holders.len() {
-            1 => Ok((holders.remove(0), sub)),
-            0 => Err(LifecycleError::SubscriptionUnknown(sub)),
-            _ => Err(LifecycleError::SubscriptionAmbiguous {
-                subscription: sub,
-                accounts: holders,
-            }),
-        }
+        let account = self
+            .service
+            .holder_for(&inbound.identity, attempt, sub, Some(event))
+            .await?;
+        Ok((account, sub))
+    }
+}
+
+/// The action name of a subscription command, as the audit log writes it.
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Cancel { .. } => "cancel",
+        Command::Refund { .. } => "refund",
+        _ => "reactivate",
     }
 }
 

@@ -149,6 +149,10 @@ pub fn refusal_vars(e: &LifecycleError) -> RefusalVars {
             (v.date, v.time) = instant(used_at);
             "token_used"
         }
+        E::TokenDismissed { dismissed_at } => {
+            (v.date, v.time) = instant(dismissed_at);
+            "token_dismissed"
+        }
         E::TokenForeign => "token_foreign",
         E::TypedBackRequired { account } => {
             v.account = account.to_string();

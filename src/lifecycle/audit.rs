@@ -8,7 +8,7 @@ use crate::auth::{Role, UserKey};
 use crate::model::{AccountId, EventId, SubscriptionId};
 
 /// Who caused a record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Actor {
     /// A platform user.
@@ -18,7 +18,7 @@ pub enum Actor {
 }
 
 /// What kind of event a record describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditKind {
     /// Authorization refused.
@@ -31,6 +31,8 @@ pub enum AuditKind {
     Confirmed,
     /// A confirmation attempt was rejected (expired, reused, foreign, wrong typed-back id).
     ConfirmRejected,
+    /// The proposer dismissed a proposal; its token is used up.
+    Dismissed,
     /// An unconfirmed proposal passed its deadline (noted by the scheduler).
     Expired,
     /// A scheduler state change (Expired, Disabled, Deleted).
@@ -71,6 +73,10 @@ pub struct AuditRecord {
     pub event: Option<String>,
     /// Free-text reason or detail (English; for humans reading the log).
     pub detail: Option<String>,
+    /// How many identical attempts this record stands for, when repeated
+    /// denials were coalesced (absent means one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
 }
 
 impl AuditRecord {
@@ -89,6 +95,7 @@ impl AuditRecord {
             after: None,
             event: None,
             detail: None,
+            count: None,
         }
     }
 

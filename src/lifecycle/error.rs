@@ -166,8 +166,16 @@ pub enum LifecycleError {
         /// When it was used.
         used_at: DateTime<Utc>,
     },
+    /// The proposer dismissed it; it can no longer be confirmed.
+    #[error(
+        "that proposal was dismissed at {dismissed_at}, so nothing was changed; please start again"
+    )]
+    TokenDismissed {
+        /// When it was dismissed.
+        dismissed_at: DateTime<Utc>,
+    },
     /// Proposed by someone else.
-    #[error("only the person who asked for this action can confirm it")]
+    #[error("only the person who asked for this action can confirm or dismiss it")]
     TokenForeign,
     /// Closing an account needs the account id typed back.
     #[error("to close the account, type its id ({account}) to confirm")]

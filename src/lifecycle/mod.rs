@@ -17,12 +17,14 @@
 //! Invariants: mutating calls take a [`VerifiedAdmin`](crate::auth::VerifiedAdmin) (or
 //! re-authorize the signed identity at confirmation); an action is acknowledged only after
 //! its state change, audit records and idempotency record were committed together and
-//! flushed. This module imports neither sled nor any networking.
+//! flushed. Refusals anyone can cause are coalesced (`denials`) so a flood costs a bounded
+//! number of audit writes. This module imports neither sled nor any networking.
 
 mod account;
 mod action;
 mod audit;
 mod clock;
+mod denials;
 mod engine;
 mod error;
 mod money;
@@ -46,11 +48,12 @@ pub use account::{
 pub use action::{Action, CloseMode, Facts};
 pub use audit::{Actor, AuditKind, AuditRecord};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use engine::Engine;
+pub use engine::{Attempt, Engine};
 pub use error::{LifecycleError, RefundRefusal};
 pub use money::{Currency, Money, MoneyError};
 pub use outcome::{
-    AccountStatus, Export, IdempotencyRecord, Proposal, Receipt, StoredOutcome, TickReport,
+    AccountStatus, Dismissal, Export, IdempotencyRecord, Proposal, Receipt, StoredOutcome,
+    TickReport,
 };
 pub use plan::{plan, AccountView, Plan};
 pub use policy::{Policy, PolicyError, Rules, RETENTION_CAP_DAYS};

@@ -47,6 +47,19 @@ pub enum StoredOutcome {
     Proposed(Proposal),
     /// The event confirmed an action.
     Confirmed(Receipt),
+    /// The event dismissed a proposal.
+    Dismissed(Dismissal),
+}
+
+/// A dismissed proposal: nothing was done, and its token is used up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dismissal {
+    /// Account the proposal was for.
+    pub account: AccountId,
+    /// The action that will not happen.
+    pub action: Action,
+    /// When it was (first) dismissed.
+    pub dismissed_at: DateTime<Utc>,
 }
 
 /// Idempotency record: platform event → outcome, written in the same transaction as the

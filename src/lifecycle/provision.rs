@@ -92,8 +92,8 @@ impl<S: Store> Engine<S> {
     }
 
     /// Everything stored about the admin's account as JSON-ready data. Allowed in any
-    /// state until the account is closed (closing deletes the data). The export itself
-    /// is audited before it is returned.
+    /// state; once the account is closed only to support agents (who keep its records
+    /// readable for disputes). The export itself is audited before it is returned.
     pub fn export(
         &self,
         admin: &VerifiedAdmin,
@@ -101,7 +101,8 @@ impl<S: Store> Engine<S> {
         now: DateTime<Utc>,
     ) -> Result<Export, LifecycleError> {
         let account = self.load_account(admin.account())?;
-        if let Some(closed_at) = account.closed_at {
+        let support = admin.role() == crate::auth::AdminRole::SupportAgent;
+        if let (Some(closed_at), false) = (account.closed_at, support) {
             return Err(LifecycleError::AccountClosed {
                 account: account.id,
                 closed_at,

@@ -46,6 +46,11 @@ impl<S: Store> Engine<S> {
             }
         }
         self.expire_confirmations(now, &mut report)?;
+        // Counts of coalesced refusals whose window has passed.
+        let counts = self.denials.flush(now);
+        if !counts.is_empty() {
+            self.record(counts)?;
+        }
         Ok(report)
     }
 

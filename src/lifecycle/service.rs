@@ -9,9 +9,12 @@ use chrono::{DateTime, Utc};
 use super::action::Action;
 use super::audit::AuditRecord;
 use super::clock::Clock;
+use super::engine::Attempt;
 use super::engine::Engine;
 use super::error::LifecycleError;
-use super::outcome::{AccountStatus, Export, Proposal, Receipt, StoredOutcome, TickReport};
+use super::outcome::{
+    AccountStatus, Dismissal, Export, Proposal, Receipt, StoredOutcome, TickReport,
+};
 use super::policy::Policy;
 use super::seed::Seed;
 use super::token::TokenKey;
@@ -81,9 +84,54 @@ impl<S: Store> LifecycleService<S> {
         account: &AccountId,
         event: Option<&EventId>,
     ) -> Result<VerifiedAdmin, LifecycleError> {
+        self.authorize_for(identity, account, None, event).await
+    }
+
+    /// Authorizes `identity` to try `attempt` on `account`; a denial record names it.
+    pub async fn authorize_for(
+        &self,
+        identity: &Identity,
+        account: &AccountId,
+        attempt: Option<Attempt>,
+        event: Option<&EventId>,
+    ) -> Result<VerifiedAdmin, LifecycleError> {
         let (identity, account, event) = (identity.clone(), account.clone(), event.cloned());
-        self.blocking(move |e, now| e.authorize(&identity, &account, event.as_ref(), now))
-            .await
+        self.blocking(move |e, now| {
+            e.authorize_for(&identity, &account, attempt.as_ref(), event.as_ref(), now)
+        })
+        .await
+    }
+
+    /// Authorizes reading `account`'s records (audit log, export); support agents may
+    /// read a closed account's too.
+    pub async fn authorize_records(
+        &self,
+        identity: &Identity,
+        account: &AccountId,
+        attempt: Option<Attempt>,
+        event: Option<&EventId>,
+    ) -> Result<VerifiedAdmin, LifecycleError> {
+        let (identity, account, event) = (identity.clone(), account.clone(), event.cloned());
+        self.blocking(move |e, now| {
+            e.authorize_records(&identity, &account, attempt.as_ref(), event.as_ref(), now)
+        })
+        .await
+    }
+
+    /// The one account `identity` administers that has `subscription`; refusals read
+    /// the same whether other accounts have it or not.
+    pub async fn holder_for(
+        &self,
+        identity: &Identity,
+        attempt: Attempt,
+        subscription: SubscriptionId,
+        event: Option<&EventId>,
+    ) -> Result<AccountId, LifecycleError> {
+        let (identity, event) = (identity.clone(), event.cloned());
+        self.blocking(move |e, now| {
+            e.holder_for(&identity, &attempt, subscription, event.as_ref(), now)
+        })
+        .await
     }
 
     /// The account bound to the speaker's guild or tenant, if any.
@@ -96,8 +144,8 @@ impl<S: Store> LifecycleService<S> {
             .await
     }
 
-    /// Accounts that have a subscription with this id (for commands that
-    /// name only the subscription).
+    /// Accounts that have a subscription with this id, whoever asks (for the local
+    /// operator; chat commands use [`LifecycleService::holder_for`]).
     pub async fn accounts_with_subscription(
         &self,
         subscription: SubscriptionId,
@@ -152,6 +200,18 @@ impl<S: Store> LifecycleService<S> {
             event.clone(),
         );
         self.blocking(move |e, now| e.confirm(&identity, &token, typed.as_deref(), &event, now))
+            .await
+    }
+
+    /// Drops a proposal: its token is used up, durably and idempotently.
+    pub async fn dismiss(
+        &self,
+        identity: &Identity,
+        token: &str,
+        event: &EventId,
+    ) -> Result<Dismissal, LifecycleError> {
+        let (identity, token, event) = (identity.clone(), token.to_owned(), event.clone());
+        self.blocking(move |e, now| e.dismiss(&identity, &token, &event, now))
             .await
     }
 

@@ -136,6 +136,13 @@ pub enum ConfirmationStatus {
     },
     /// Passed its deadline unconfirmed (noted by the scheduler).
     Expired,
+    /// Dropped by the proposer (the Cancel button): used up, never confirmable.
+    Dismissed {
+        /// When.
+        at: DateTime<Utc>,
+        /// By which platform event.
+        event: String,
+    },
 }
 
 /// A proposal waiting for confirmation.
@@ -155,7 +162,7 @@ pub struct PendingConfirmation {
     pub created_at: DateTime<Utc>,
     /// Confirmation deadline.
     pub expires_at: DateTime<Utc>,
-    /// Pending, used or expired.
+    /// Pending, used, expired or dismissed.
     pub status: ConfirmationStatus,
     /// Optimistic-concurrency counter: makes "confirm once" atomic in the store.
     #[serde(default)]

@@ -234,6 +234,52 @@ fn closing_an_account_needs_the_id_typed_back_and_then_refuses_everything() {
 }
 
 #[test]
+fn a_closed_accounts_audit_log_and_export_stay_readable_to_support() {
+    let data = Data::new();
+    let create = data.admin(&[
+        "account",
+        "create",
+        "acme",
+        "--name",
+        "Acme AS",
+        "--country",
+        "NO",
+    ]);
+    assert!(create.status.success(), "{}", stderr_of(&create));
+    let out = data.admin_stdin(&["close-account", "acme", "--yes"], "acme\n");
+    assert!(out.status.success(), "{}", stdout_of(&out));
+    assert!(stdout_of(&out).contains("is closed"), "{}", stdout_of(&out));
+
+    let out = data.admin(&["audit", "acme", "--json"]);
+    assert!(
+        out.status.success(),
+        "audit of a closed account: {}",
+        stderr_of(&out)
+    );
+    let audit: Vec<Value> = stdout_of(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON record per line"))
+        .collect();
+    assert!(
+        audit
+            .iter()
+            .any(|r| r["kind"] == "confirmed" && r["action"] == "close_account"),
+        "{audit:?}"
+    );
+
+    let replies = data.json_lines(&["export", "acme", "--json"]);
+    assert_eq!(replies[0]["answer_key"], "action-export", "{replies:?}");
+    let export: Value =
+        serde_json::from_str(replies[0]["attachment"]["text"].as_str().unwrap_or("{}"))
+            .expect("export JSON");
+    assert!(export["account"]["closed_at"].is_string(), "{export}");
+    assert!(!export["audit"]
+        .as_array()
+        .map(Vec::is_empty)
+        .unwrap_or(true));
+}
+
+#[test]
 fn export_is_json_with_account_subscriptions_and_audit() {
     let data = Data::new();
     let lines = data.json_lines(&["export", "demo", "--json"]);

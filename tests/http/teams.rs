@@ -264,6 +264,63 @@ async fn webhook_refuses_bad_missing_malformed_and_oversized() {
     );
 }
 
+/// What the signed outgoing webhook answers to the channel fixture (sent by
+/// a configured tenant admin) saying `text`.
+async fn webhook_says(h: &Harness, id: &str, text: &str) -> String {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(DOC_WEBHOOK_SECRET)
+        .expect("base64");
+    let body = channel_message(h, id, text, "en-US").to_string();
+    let response = h
+        .http
+        .post(format!("{}/teams/webhook", h.app))
+        .header("authorization", teams_webhook::sign(&key, body.as_bytes()))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 200, "{text}");
+    let reply: Value = response.json().await.expect("json");
+    reply["text"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn webhook_never_shows_account_data_or_runs_commands_even_for_a_bound_tenant_admin() {
+    let h = Harness::start().await;
+    let commands = [
+        "status",
+        "status acme",
+        "export",
+        "cancel SUB-1",
+        "refund SUB-1",
+        "reactivate acme/SUB-1",
+        "close account acme",
+        "confirm c1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    ];
+    for (n, text) in commands.into_iter().enumerate() {
+        let said = webhook_says(&h, &format!("hook-{n}"), text).await;
+        for private in ["Microsoft 365", "SUB-1", "acme", "Acme", "c1:", "seats"] {
+            if text.contains(private) {
+                continue;
+            }
+            assert!(
+                !said.contains(private),
+                "{text:?} showed {private:?}: {said}"
+            );
+        }
+        assert!(
+            said.contains("can't verify who you are"),
+            "a clear notice that actions need the Teams bot: {text:?} got {said}"
+        );
+    }
+    // Nothing reached the Bot Connector either: the webhook answers inline.
+    assert!(h.peer.posted().is_empty());
+    // Questions are still answered there.
+    let help = webhook_says(&h, "hook-q", "how do I cancel my subscription").await;
+    assert!(!help.is_empty() && !help.contains("can't verify"), "{help}");
+}
+
 #[tokio::test]
 async fn jwt_validation_accepts_only_good_tokens() {
     let h = Harness::start().await;

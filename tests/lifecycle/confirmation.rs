@@ -13,6 +13,7 @@ on_both_stores!(
     confirmation_errors_are_distinct,
     replays_return_the_stored_outcome,
     concurrent_confirms_apply_once,
+    a_dismissed_proposal_is_used_up_and_cannot_be_confirmed,
 );
 
 async fn cancel_is_two_step_durable_and_audited<S: Store>(h: Harness<S>) {
@@ -251,4 +252,53 @@ async fn concurrent_confirms_apply_once<S: Store>(h: Harness<S>) {
             .count(),
         1
     );
+}
+
+async fn a_dismissed_proposal_is_used_up_and_cannot_be_confirmed<S: Store>(h: Harness<S>) {
+    let (admin_v, p) = propose_cancel(&h, 1, "p1").await;
+    let foreign = h.svc.dismiss(&other_admin(), &p.token, &ev("x1")).await;
+    assert!(
+        matches!(foreign, Err(LifecycleError::TokenForeign)),
+        "{foreign:?}"
+    );
+    let first = h
+        .svc
+        .dismiss(&admin(), &p.token, &ev("d1"))
+        .await
+        .expect("dismiss");
+    assert_eq!(first.dismissed_at, t0());
+    h.clock.advance(TimeDelta::minutes(1));
+    let replay = h
+        .svc
+        .dismiss(&admin(), &p.token, &ev("d1"))
+        .await
+        .expect("replayed dismissal");
+    assert_eq!(replay, first, "same event, same outcome");
+    let again = h
+        .svc
+        .dismiss(&admin(), &p.token, &ev("d2"))
+        .await
+        .expect("second dismissal");
+    assert_eq!(again.dismissed_at, first.dismissed_at, "idempotent");
+    let confirm = h.svc.confirm(&admin(), &p.token, None, &ev("c1")).await;
+    assert!(
+        matches!(confirm, Err(LifecycleError::TokenDismissed { dismissed_at }) if dismissed_at == t0()),
+        "{confirm:?}"
+    );
+    let reused = h.svc.confirm(&admin(), &p.token, None, &ev("d1")).await;
+    assert!(
+        matches!(reused, Err(LifecycleError::EventMismatch)),
+        "{reused:?}"
+    );
+    let status = h.svc.status(&member(), &contoso()).await.expect("status");
+    assert_eq!(status.subscriptions[0].state, SubState::Active);
+    let audit = h.svc.audit(&admin_v).await.expect("audit");
+    let dismissed: Vec<_> = audit
+        .iter()
+        .filter(|r| r.kind == AuditKind::Dismissed)
+        .collect();
+    assert_eq!(dismissed.len(), 1, "{audit:#?}");
+    assert_eq!(dismissed[0].subscription, Some(sub(1)));
+    assert_eq!(dismissed[0].event.as_deref(), Some("discord:d1"));
+    assert!(audit.iter().all(|r| r.kind != AuditKind::Confirmed));
 }

@@ -45,6 +45,42 @@ async fn data_survives_reopen() {
     drop(keep);
 }
 
+#[tokio::test]
+async fn a_dismissal_survives_reopen() {
+    let h = sled();
+    let dir = h.dir.as_ref().expect("dir").path().to_path_buf();
+    let (_, p) = propose_cancel(&h, 1, "p1").await;
+    h.svc
+        .dismiss(&admin(), &p.token, &ev("d1"))
+        .await
+        .expect("dismiss");
+    let Harness {
+        svc,
+        clock,
+        key,
+        dir: keep,
+    } = h;
+    drop(svc);
+    let store = SledStore::open(&dir).expect("reopen");
+    let svc = supportbot::lifecycle::LifecycleService::new(
+        store,
+        supportbot::lifecycle::Policy::default(),
+        auth_config(),
+        clock,
+        key,
+    );
+    let err = svc.confirm(&admin(), &p.token, None, &ev("c1")).await;
+    assert!(
+        matches!(
+            err,
+            Err(supportbot::lifecycle::LifecycleError::TokenDismissed { .. })
+        ),
+        "{err:?}"
+    );
+    drop(svc);
+    drop(keep);
+}
+
 #[test]
 fn garbage_directory_is_a_typed_error_naming_the_dir() {
     let dir = TempDir::new("garbage");

@@ -31,7 +31,9 @@ impl<S: Store> Engine<S> {
         let user = UserKey::of(identity);
         let as_receipt = |o: StoredOutcome| match o {
             StoredOutcome::Confirmed(r) => Ok(r),
-            StoredOutcome::Proposed(_) => Err(LifecycleError::EventMismatch),
+            StoredOutcome::Proposed(_) | StoredOutcome::Dismissed(_) => {
+                Err(LifecycleError::EventMismatch)
+            }
         };
         if let Some(o) = self.lookup_replay(event, &user)? {
             return as_receipt(o);
@@ -87,6 +89,9 @@ impl<S: Store> Engine<S> {
             match &pending.status {
                 ConfirmationStatus::Used { at, .. } => {
                     Err(LifecycleError::TokenUsed { used_at: *at })
+                }
+                ConfirmationStatus::Dismissed { at, .. } => {
+                    Err(LifecycleError::TokenDismissed { dismissed_at: *at })
                 }
                 ConfirmationStatus::Expired => Err(LifecycleError::TokenExpired {
                     expired_at: pending.expires_at,

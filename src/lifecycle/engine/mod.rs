@@ -5,18 +5,21 @@
 //! from its [`super::Clock`] and runs these methods on the blocking pool. The two steps of
 //! a mutating action live in `propose.rs` and `confirm.rs` beside this file.
 
-use chrono::{DateTime, Utc};
-
+mod authorize;
 mod confirm;
+mod dismiss;
 mod propose;
 
+pub use authorize::Attempt;
+
 use super::audit::{Actor, AuditKind, AuditRecord};
+use super::denials::{coalesced, DenialLimiter};
 use super::error::LifecycleError;
-use super::outcome::{AccountStatus, IdempotencyRecord, StoredOutcome};
+use super::outcome::{IdempotencyRecord, StoredOutcome};
 use super::plan::AccountView;
 use super::policy::Policy;
 use super::token::TokenKey;
-use crate::auth::{self, AuthConfig, UserKey, VerifiedAdmin};
+use crate::auth::{AuthConfig, UserKey};
 use crate::lifecycle::{Store, StoreError, WriteSet};
 use crate::model::Identity;
 use crate::model::{AccountId, EventId};
@@ -31,6 +34,7 @@ pub struct Engine<S> {
     pub(crate) policy: Policy,
     pub(crate) auth: AuthConfig,
     pub(crate) key: TokenKey,
+    pub(crate) denials: DenialLimiter,
 }
 
 pub(crate) fn user_actor(identity: &Identity) -> Actor {
@@ -49,6 +53,7 @@ impl<S: Store> Engine<S> {
             policy,
             auth,
             key,
+            denials: DenialLimiter::default(),
         }
     }
 
@@ -66,7 +71,8 @@ impl<S: Store> Engine<S> {
         Ok(())
     }
 
-    /// Records a user-facing refusal in the audit log and hands the error back.
+    /// Records a user-facing refusal in the audit log and hands the error back. Refusals
+    /// anyone can cause are coalesced per sender, target and action (`denials`).
     pub(crate) fn refuse(&self, err: LifecycleError, rec: AuditRecord) -> LifecycleError {
         if err.is_internal() {
             return err;
@@ -77,13 +83,22 @@ impl<S: Store> Engine<S> {
             | LifecycleError::TokenUnknown
             | LifecycleError::TokenExpired { .. }
             | LifecycleError::TokenUsed { .. }
+            | LifecycleError::TokenDismissed { .. }
             | LifecycleError::TokenForeign
             | LifecycleError::TypedBackRequired { .. }
             | LifecycleError::TypedBackMismatch { .. } => AuditKind::ConfirmRejected,
             _ => AuditKind::Refused,
         };
         let rec = AuditRecord { kind, ..rec }.detail(err.to_string());
-        match self.record(vec![rec]) {
+        let records = if coalesced(kind) {
+            self.denials.admit(rec)
+        } else {
+            vec![rec]
+        };
+        if records.is_empty() {
+            return err;
+        }
+        match self.record(records) {
             Ok(()) => err,
             Err(store_err) => store_err,
         }
@@ -117,63 +132,6 @@ impl<S: Store> Engine<S> {
             account: self.load_account(id)?,
             subscriptions: self.store.subscriptions(id)?,
             credits: self.store.credits(id)?,
-        })
-    }
-
-    /// Authorizes `identity` to mutate `account`, recording denials in the audit log.
-    pub fn authorize(
-        &self,
-        identity: &Identity,
-        account: &AccountId,
-        event: Option<&EventId>,
-        now: DateTime<Utc>,
-    ) -> Result<VerifiedAdmin, LifecycleError> {
-        let acc = self.load_account(account)?;
-        let rec = AuditRecord::new(now, user_actor(identity), AuditKind::Denied).about(
-            None,
-            None,
-            Some(account),
-            event,
-        );
-        let admin = auth::authorize(identity, &acc, &self.auth)
-            .map_err(|d| self.refuse(d.into(), rec.clone()))?;
-        match acc.closed_at {
-            Some(closed_at) => {
-                let err = LifecycleError::AccountClosed {
-                    account: account.clone(),
-                    closed_at,
-                };
-                Err(self.refuse(
-                    err,
-                    AuditRecord {
-                        role: Some(admin.role().into()),
-                        ..rec
-                    },
-                ))
-            }
-            None => Ok(admin),
-        }
-    }
-
-    /// Read-only status for admins and members of a bound guild/tenant.
-    pub fn status(
-        &self,
-        identity: &Identity,
-        account: &AccountId,
-    ) -> Result<AccountStatus, LifecycleError> {
-        let view = self.view(account)?;
-        let role = auth::authorize_read(identity, &view.account, &self.auth)?;
-        if let Some(closed_at) = view.account.closed_at {
-            return Err(LifecycleError::AccountClosed {
-                account: account.clone(),
-                closed_at,
-            });
-        }
-        Ok(AccountStatus {
-            role,
-            account: view.account,
-            subscriptions: view.subscriptions,
-            credits: view.credits,
         })
     }
 

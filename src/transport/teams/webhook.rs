@@ -4,7 +4,10 @@
 //! body))>`, the key being the base64-decoded security token shown when the
 //! webhook was created. The reply is synchronous (Teams waits 5 s). A webhook
 //! cannot tell who is speaking, so its messages are only ever text with
-//! [`crate::model::Evidence::Unverified`]; never a lifecycle command.
+//! [`crate::model::Evidence::Unverified`]; never a lifecycle command. Its
+//! answer goes to the whole channel, so a reply meant for one person is
+//! never rendered here (the bot gives anonymous senders none; this is the
+//! second lock).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +26,7 @@ use sha2::Sha256;
 
 use super::activity::{self, Activity, Intake};
 use super::reply::text_chunks;
+use crate::model::Visibility;
 use crate::Bot;
 use secrecy::{ExposeSecret, SecretSlice};
 
@@ -111,12 +115,15 @@ async fn webhook(State(state): State<WebhookState>, headers: HeaderMap, body: By
             return Json(json!({"type": "message", "text": ""})).into_response();
         }
     };
+    let locales = inbound.locales.clone();
     match tokio::time::timeout(ANSWER_WITHIN, state.bot.handle(inbound)).await {
-        Ok(reply) => Json(json!({
-            "type": "message",
-            "text": text_chunks(&reply).join("\n\n"),
-        }))
-        .into_response(),
+        Ok(reply) => {
+            let text = match reply.visibility {
+                Visibility::Public => text_chunks(&reply).join("\n\n"),
+                Visibility::Private => state.bot.phrase("notice-private-unreachable", &locales),
+            };
+            Json(json!({"type": "message", "text": text})).into_response()
+        }
         Err(_) => {
             tracing::error!("Teams webhook answer took longer than Teams waits");
             StatusCode::GATEWAY_TIMEOUT.into_response()
