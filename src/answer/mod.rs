@@ -22,7 +22,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use explain::explain_markdown;
-pub use templates::{ActionVars, AnswerVars, Choice, RefusalVars, SubscriptionVars, REFUSAL_KINDS};
+pub use templates::{
+    ActionVars, AnswerVars, Choice, HandoffVars, RefusalVars, SubscriptionVars, REFUSAL_KINDS,
+};
 
 /// Whether a body is a template or literal text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

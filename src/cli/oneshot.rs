@@ -9,19 +9,16 @@ use serde_json::json;
 use super::{cli_inbound, runtime, AskArgs, ClassifyArgs};
 use crate::answer::explain_markdown;
 use crate::knowledge::Knowledge;
-use crate::{Bot, Reply};
+use crate::Reply;
 
 /// `ask`: answers one message like the chat would.
 pub fn ask(
     knowledge: Knowledge,
-    actions: Option<crate::conversation::LifecycleCommands>,
+    services: Option<super::lifecycle::ChatServices>,
     args: &AskArgs,
 ) -> anyhow::Result<ExitCode> {
     let text = args.text.join(" ");
-    let bot = match actions {
-        Some(actions) => Bot::with_lifecycle(knowledge, actions),
-        None => Bot::new(knowledge),
-    };
+    let bot = super::lifecycle::chat_bot(knowledge, services);
     let reply =
         runtime()?.block_on(bot.handle(cli_inbound(&text, args.locale.locale.as_deref(), 0)));
     let mut out = std::io::stdout().lock();
