@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{cli_inbound, runtime, AskArgs, ClassifyArgs};
 use crate::answer::explain_markdown;
 use crate::knowledge::Knowledge;
-use crate::Reply;
+use crate::{Bot, Reply};
 
 /// `ask`: answers one message like the chat would.
 pub fn ask(
@@ -18,7 +18,11 @@ pub fn ask(
     args: &AskArgs,
 ) -> anyhow::Result<ExitCode> {
     let text = args.text.join(" ");
-    let bot = super::lifecycle::chat_bot(knowledge, services);
+    // One question, no conversation: nothing to hand over or stay quiet in.
+    let bot = match services {
+        Some(s) => Bot::with_lifecycle(knowledge, s.actions),
+        None => Bot::new(knowledge),
+    };
     let reply =
         runtime()?.block_on(bot.handle(cli_inbound(&text, args.locale.locale.as_deref(), 0)));
     let mut out = std::io::stdout().lock();
