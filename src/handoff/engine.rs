@@ -150,7 +150,7 @@ pub fn record(
             }
         };
         match outcome {
-            Outcome::Answered if state.misses == 0 && state.recent.is_empty() => return Ok(None),
+            Outcome::Answered if state.misses == 0 && state.recent.is_empty() => Ok(None),
             Outcome::Answered => {
                 next.misses = 0;
                 next.recent.clear();

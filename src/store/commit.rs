@@ -13,6 +13,10 @@ use crate::lifecycle::{Committed, StoreError, WriteSet};
 /// same group commit and journal, so both are durable before they are
 /// acknowledged.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the commit queue boxes it; it is built once per commit"
+)]
 pub(crate) enum StoreWrite {
     /// A lifecycle write set.
     Lifecycle(WriteSet),
