@@ -11,7 +11,7 @@ use crate::locale::{LocaleConfig, Negotiator};
 use crate::source::{Origin, SourceError, SourceTree};
 
 /// Answer keys the bot itself uses, which the default locale must have.
-pub const REQUIRED_ANSWERS: [&str; 20] = [
+pub const REQUIRED_ANSWERS: [&str; 23] = [
     "none",
     "choose",
     "help",
@@ -32,6 +32,9 @@ pub const REQUIRED_ANSWERS: [&str; 20] = [
     "notice-internal-error",
     "dialog-account-title",
     "dialog-account-label",
+    "handoff-opened",
+    "handoff-waiting",
+    "handoff-resumed",
 ];
 
 /// Where knowledge is loaded from: the rule tree and, optionally, a

@@ -25,6 +25,9 @@
 //! - [`conversation`]: `Bot::handle(Inbound) -> Reply`, the entry point of
 //!   every transport: routing, the reply locale, reply builders, lifecycle
 //!   commands and session memory.
+//! - [`handoff`]: handing a conversation to a person: tickets, first-come
+//!   claims, the quiet bot while a person has it; owns its port
+//!   [`handoff::TicketStore`].
 //! - [`model`]: `Inbound`, `Reply`, `Identity`.
 //! - [`transport`]: the `serve` HTTP server and the platform transports
 //!   (Discord interactions, Teams bot and outgoing webhook), adapting signed
@@ -46,6 +49,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod conversation;
+pub mod handoff;
 pub mod intent;
 pub mod knowledge;
 pub mod lifecycle;

@@ -17,6 +17,7 @@ const DOMAIN: &[&str] = &[
     "src/answer",
     "src/knowledge.rs",
     "src/conversation",
+    "src/handoff",
     "src/model",
 ];
 const FORBIDDEN_IN_DOMAIN: &[&str] =
@@ -373,6 +374,7 @@ const DOMAIN_MODULES: &[&str] = &[
     "lifecycle",
     "auth",
     "conversation",
+    "handoff",
     "model",
     "knowledge",
 ];

@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 
 pub use commands::{CommandText, CommandTexts, LocaleCommands, NamedText};
 pub use explain::explain_markdown;
-pub use templates::{ActionVars, AnswerVars, Choice, RefusalVars, SubscriptionVars, REFUSAL_KINDS};
+pub use templates::{
+    ActionVars, AnswerVars, Choice, HandoffVars, RefusalVars, SubscriptionVars, REFUSAL_KINDS,
+};
 
 /// Whether a body is a template or literal text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -31,6 +31,19 @@ pub struct AnswerVars {
     pub choices: Vec<Choice>,
     /// Facts of a subscription-lifecycle action, for the `action-*` answers.
     pub action: Option<ActionVars>,
+    /// Facts of a handoff to a person, for the `handoff-*` answers.
+    pub handoff: Option<HandoffVars>,
+}
+
+/// What a `handoff-*` answer talks about.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HandoffVars {
+    /// Ticket id (`H-7`).
+    pub ticket: String,
+    /// When people answer, as configured (free text, may be empty).
+    pub hours: String,
+    /// Hours after which the bot answers again if nobody took over.
+    pub timeout_hours: u32,
 }
 
 /// What a lifecycle answer talks about. Dates are ISO 8601 (render them with
@@ -199,6 +212,7 @@ impl AnswerVars {
             seat_limit: 25,
             choices: Vec::new(),
             action: None,
+            handoff: None,
         }
     }
 
@@ -251,6 +265,11 @@ impl AnswerVars {
                 seats: 10,
                 term_end: "2027-03-23".into(),
             }],
+        });
+        vars.handoff = Some(HandoffVars {
+            ticket: "H-1".into(),
+            hours: "Mon-Fri 08:00-16:00 CET".into(),
+            timeout_hours: 24,
         });
         vars
     }

@@ -32,6 +32,9 @@ pub fn run(
     command: AdminCommand,
     opts: AdminOptions,
 ) -> anyhow::Result<ExitCode> {
+    if let AdminCommand::Handoff(command) = command {
+        return super::handoff::run(settings, command, &opts);
+    }
     let service = super::lifecycle::open(settings, opts.now)?;
     let bot = Bot::with_lifecycle(knowledge, LifecycleCommands::new(service.clone()));
     runtime()?.block_on(dispatch(&bot, &service, command, &opts))
@@ -184,6 +187,8 @@ async fn dispatch(
             }
             return Ok(ExitCode::SUCCESS);
         }
+        // `run` takes these before the lifecycle opens the database.
+        AdminCommand::Handoff(_) => bail!("handoff commands do not run here"),
         AdminCommand::Tick => {
             let report = service.tick(service.now()).await?;
             if opts.json {

@@ -11,7 +11,6 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::{cli_inbound, runtime};
 use crate::answer::render::{render, Flavor};
-use crate::conversation::LifecycleCommands;
 use crate::knowledge::Knowledge;
 use crate::model::Message;
 use crate::{Bot, Reply};
@@ -24,13 +23,10 @@ reactivate SUB-1, close account ACCOUNT, export ACCOUNT, then confirm TOKEN.";
 /// Runs the conversation until end of input or `/quit`.
 pub fn run(
     knowledge: Knowledge,
-    actions: Option<LifecycleCommands>,
+    services: Option<super::lifecycle::ChatServices>,
     locale: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let bot = match actions {
-        Some(actions) => Bot::with_lifecycle(knowledge, actions),
-        None => Bot::new(knowledge),
-    };
+    let bot = super::lifecycle::chat_bot(knowledge, services);
     runtime()?.block_on(converse(&bot, locale))
 }
 

@@ -1,5 +1,6 @@
-//! Opening the lifecycle service for the CLI: the sled database in the data
-//! directory, the policy file, the authorisation config and the token key.
+//! Opening the lifecycle and handoff services for the CLI: the sled database
+//! in the data directory (one store shared by both), the policy file, the
+//! authorisation config and the token key.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,17 +10,28 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Settings;
 use crate::conversation::{Lifecycle, LifecycleCommands};
+use crate::handoff::{HandoffService, TicketStore};
+use crate::knowledge::Knowledge;
 use crate::lifecycle::Store;
 use crate::lifecycle::{Clock, ManualClock, Policy, SystemClock, TokenKey};
 use crate::store::SledStore;
+use crate::Bot;
 
 /// File in the data directory holding the confirmation-token key. It lets a
 /// token proposed by one process be confirmed by another (the CLI runs one
 /// process per command), and is created with owner-only permissions.
 const TOKEN_KEY_FILE: &str = "token.key";
 
-/// Opens the service, with a fixed clock when `now` is given.
+/// Opens the lifecycle service, with a fixed clock when `now` is given.
 pub fn open(settings: &Settings, now: Option<DateTime<Utc>>) -> anyhow::Result<Lifecycle> {
+    open_with_handoff(settings, now).map(|(lifecycle, _)| lifecycle)
+}
+
+/// Opens the lifecycle and the handoff service over one database.
+pub fn open_with_handoff(
+    settings: &Settings,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<(Lifecycle, HandoffService)> {
     std::fs::create_dir_all(&settings.data_dir).with_context(|| {
         format!(
             "cannot create data directory {}",
@@ -35,29 +47,46 @@ pub fn open(settings: &Settings, now: Option<DateTime<Utc>>) -> anyhow::Result<L
         None => Policy::default(),
     };
     let key = token_key(&settings.data_dir)?;
-    let store = SledStore::open(settings.data_dir.join("db"))?;
-    let store: Arc<dyn Store> = Arc::new(store);
+    let sled = Arc::new(SledStore::open(settings.data_dir.join("db"))?);
+    let store: Arc<dyn Store> = Arc::clone(&sled) as Arc<dyn Store>;
+    let tickets: Arc<dyn TicketStore> = sled;
     let clock: Arc<dyn Clock> = match now {
         Some(at) => Arc::new(ManualClock::new(at)),
         None => Arc::new(SystemClock),
     };
-    Ok(Lifecycle::new(
-        store,
-        policy,
-        settings.auth.clone(),
-        clock,
-        key,
-    ))
+    let handoff = HandoffService::new(tickets, Arc::clone(&clock), settings.handoff.clone());
+    let lifecycle = Lifecycle::new(store, policy, settings.auth.clone(), clock, key);
+    Ok((lifecycle, handoff))
+}
+
+/// What the chat transports run on when the database opens.
+pub struct ChatServices {
+    /// Subscription actions.
+    pub actions: LifecycleCommands,
+    /// Handing conversations to people.
+    pub handoff: HandoffService,
+}
+
+/// The bot for `chat` and `ask`: with actions and handoff when the database
+/// opened, answering questions only otherwise.
+pub fn chat_bot(knowledge: Knowledge, services: Option<ChatServices>) -> Bot {
+    match services {
+        Some(s) => Bot::with_lifecycle(knowledge, s.actions).with_handoff(s.handoff),
+        None => Bot::new(knowledge),
+    }
 }
 
 /// Opens the service for the chat transports; when the database cannot be
 /// opened (another process holds it), the bot still answers questions and
 /// says why actions are off.
-pub fn open_for_chat(settings: &Settings) -> Option<LifecycleCommands> {
-    match open(settings, None) {
-        Ok(service) => Some(LifecycleCommands::new(service)),
+pub fn open_for_chat(settings: &Settings) -> Option<ChatServices> {
+    match open_with_handoff(settings, None) {
+        Ok((service, handoff)) => Some(ChatServices {
+            actions: LifecycleCommands::new(service),
+            handoff,
+        }),
         Err(e) => {
-            eprintln!("note: subscription actions are off: {e:#}");
+            eprintln!("note: subscription actions and handoff are off: {e:#}");
             None
         }
     }

@@ -10,6 +10,7 @@ mod check;
 mod demo;
 mod discord;
 mod eval;
+mod handoff;
 mod import;
 mod lifecycle;
 mod oneshot;

@@ -14,12 +14,13 @@ use crate::{Bot, Reply};
 /// `ask`: answers one message like the chat would.
 pub fn ask(
     knowledge: Knowledge,
-    actions: Option<crate::conversation::LifecycleCommands>,
+    services: Option<super::lifecycle::ChatServices>,
     args: &AskArgs,
 ) -> anyhow::Result<ExitCode> {
     let text = args.text.join(" ");
-    let bot = match actions {
-        Some(actions) => Bot::with_lifecycle(knowledge, actions),
+    // One question, no conversation: nothing to hand over or stay quiet in.
+    let bot = match services {
+        Some(s) => Bot::with_lifecycle(knowledge, s.actions),
         None => Bot::new(knowledge),
     };
     let reply =

@@ -44,15 +44,15 @@ struct Mounted {
 
 async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> {
     let mut lines = Vec::new();
-    let bot = Arc::new(match super::lifecycle::open(settings, None) {
-        Ok(service) => {
+    let bot = Arc::new(match super::lifecycle::open_with_handoff(settings, None) {
+        Ok((service, handoff)) => {
             lines.push(format!(
                 "lifecycle: on (database {}, scheduler every {} s)",
                 settings.data_dir.join("db").display(),
                 TICK_EVERY.as_secs()
             ));
             spawn_scheduler(service.clone());
-            Bot::with_lifecycle(knowledge, LifecycleCommands::new(service))
+            Bot::with_lifecycle(knowledge, LifecycleCommands::new(service)).with_handoff(handoff)
         }
         Err(e) => {
             lines.push(format!("lifecycle: off ({e:#})"));

@@ -70,6 +70,13 @@ pub struct FileSettings {
     pub discord_message_content: Option<String>,
     /// Microsoft Teams (`[teams]`).
     pub teams: Option<TeamsFile>,
+    /// Messages in a row the bot may not understand before it hands the
+    /// conversation to a person (default 2).
+    pub handoff_after_misses: Option<String>,
+    /// Hours the bot stays quiet for an unanswered ticket (default 24).
+    pub handoff_timeout_hours: Option<String>,
+    /// When people answer, shown to users ("Mon-Fri 08:00-16:00 CET").
+    pub handoff_hours: Option<String>,
 }
 
 /// Effective settings.
@@ -91,6 +98,8 @@ pub struct Settings {
     pub discord: DiscordSettings,
     /// Microsoft Teams bot and outgoing webhook.
     pub teams: TeamsSettings,
+    /// Handing conversations to people.
+    pub handoff: crate::handoff::HandoffPolicy,
 }
 
 /// A problem with the configuration.
@@ -250,6 +259,7 @@ impl Settings {
             policy_file: path("policy_file", file.policy_file.clone()),
             discord: discord::settings(&src, &file)?,
             teams: teams::settings(&src, file.teams.clone().unwrap_or_default())?,
+            handoff: handoff_policy(&src, &file)?,
             auth: file.auth,
         })
     }
@@ -269,6 +279,43 @@ impl Settings {
             articles: Some(self.articles_dir.clone()),
         }
     }
+}
+
+fn handoff_policy(
+    src: &Sources<'_>,
+    file: &FileSettings,
+) -> Result<crate::handoff::HandoffPolicy, ConfigError> {
+    let mut policy = crate::handoff::HandoffPolicy::default();
+    let number = |key, value: Option<String>, max: u32| -> Result<Option<u32>, ConfigError> {
+        let Some(picked) = src.pick(key, value) else {
+            return Ok(None);
+        };
+        match picked.value.parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(picked.invalid(format!(
+                "{:?} is not a whole number from 1 to {max}",
+                picked.value
+            ))),
+        }
+    };
+    if let Some(n) = number(
+        "handoff_after_misses",
+        file.handoff_after_misses.clone(),
+        100,
+    )? {
+        policy.misses = n;
+    }
+    if let Some(h) = number(
+        "handoff_timeout_hours",
+        file.handoff_timeout_hours.clone(),
+        24 * 365,
+    )? {
+        policy.timeout = chrono::TimeDelta::hours(i64::from(h));
+    }
+    if let Some(hours) = src.pick("handoff_hours", file.handoff_hours.clone()) {
+        policy.hours = hours.value;
+    }
+    Ok(policy)
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {

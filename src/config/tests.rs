@@ -226,3 +226,23 @@ fn bad_teams_settings_name_the_variable() {
         "{e}"
     );
 }
+
+#[test]
+fn handoff_settings_come_from_file_and_env_and_reject_zero() {
+    let f = write("handoff_after_misses = \"3\"\nhandoff_hours = \"Mon-Fri 08-16\"\n");
+    let s = load_env(
+        Some(f.path()),
+        &[("SUPPORTBOT_HANDOFF_TIMEOUT_HOURS", "48")],
+    )
+    .expect("loads");
+    assert_eq!(s.handoff.misses, 3);
+    assert_eq!(s.handoff.timeout_hours(), 48);
+    assert_eq!(s.handoff.hours, "Mon-Fri 08-16");
+    let defaults = load_env(None, &[]).expect("loads");
+    assert_eq!(defaults.handoff, crate::handoff::HandoffPolicy::default());
+    let zero = load_env(None, &[("SUPPORTBOT_HANDOFF_AFTER_MISSES", "0")]);
+    assert!(
+        matches!(zero, Err(ConfigError::Invalid { ref key, .. }) if key == "SUPPORTBOT_HANDOFF_AFTER_MISSES"),
+        "{zero:?}"
+    );
+}

@@ -10,6 +10,7 @@
 //! one step, so a message is always answered by one consistent rule set and
 //! a broken edit never replaces a working one.
 
+mod handoff;
 mod lifecycle;
 mod parse;
 mod refusal;
@@ -46,6 +47,7 @@ pub struct Bot {
     knowledge: ArcSwap<Knowledge>,
     memory: Memory,
     lifecycle: Option<LifecycleCommands>,
+    handoff: Option<crate::handoff::HandoffService>,
 }
 
 /// What a reload did.
@@ -64,6 +66,15 @@ impl Bot {
             knowledge: ArcSwap::from_pointee(knowledge),
             memory: Memory::default(),
             lifecycle: None,
+            handoff: None,
+        }
+    }
+
+    /// The same bot, handing conversations to people through `handoff`.
+    pub fn with_handoff(self, handoff: crate::handoff::HandoffService) -> Bot {
+        Bot {
+            handoff: Some(handoff),
+            ..self
         }
     }
 
@@ -124,7 +135,7 @@ impl Bot {
     pub async fn handle(&self, inbound: Inbound) -> Reply {
         let requested = inbound.locales.clone();
         let received = inbound.received_at.date_naive();
-        match AssertUnwindSafe(self.handle_unguarded(inbound))
+        match AssertUnwindSafe(self.handle_routed(inbound))
             .catch_unwind()
             .await
         {
@@ -141,6 +152,13 @@ impl Bot {
                     &chain,
                 )
             }
+        }
+    }
+
+    async fn handle_routed(&self, inbound: Inbound) -> Reply {
+        match &self.handoff {
+            Some(service) => handoff::handle(self, service, inbound).await,
+            None => self.handle_unguarded(inbound).await,
         }
     }
 

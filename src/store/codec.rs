@@ -32,17 +32,29 @@ pub enum Tree {
     Idempotency,
     /// 16-byte id → `PendingConfirmation`.
     Confirmations,
+    /// `ticket number(BE)` → handoff `Ticket`.
+    Tickets,
+    /// `ticket number(BE) revision(BE)` → handoff `HistoryEntry`.
+    TicketHistory,
+    /// `platform 0 conversation 0 user` → handoff `UserState`.
+    HandoffUsers,
+    /// `platform:event` → the `TicketId` that event opened.
+    HandoffEvents,
 }
 
 impl Tree {
     /// Every tree, in a fixed order (the sled transaction tuple order).
-    pub const ALL: [Tree; 6] = [
+    pub const ALL: [Tree; 10] = [
         Tree::Accounts,
         Tree::Subscriptions,
         Tree::Credits,
         Tree::Audit,
         Tree::Idempotency,
         Tree::Confirmations,
+        Tree::Tickets,
+        Tree::TicketHistory,
+        Tree::HandoffUsers,
+        Tree::HandoffEvents,
     ];
 
     /// Tree name on disk.
@@ -54,6 +66,10 @@ impl Tree {
             Tree::Audit => "audit",
             Tree::Idempotency => "idempotency",
             Tree::Confirmations => "confirmations",
+            Tree::Tickets => "handoff_tickets",
+            Tree::TicketHistory => "handoff_history",
+            Tree::HandoffUsers => "handoff_users",
+            Tree::HandoffEvents => "handoff_events",
         }
     }
 }

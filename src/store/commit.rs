@@ -5,8 +5,44 @@ use super::codec::{
     account_prefix, confirmation_key, credit_key, decode, encode, encode_versioned, split,
     subscription_key, Tree,
 };
+use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{AuditRecord, Credit};
 use crate::lifecycle::{Committed, StoreError, WriteSet};
+
+/// One caller's writes: the lifecycle's or the handoff's. Both go through the
+/// same group commit and journal, so both are durable before they are
+/// acknowledged.
+#[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the commit queue boxes it; it is built once per commit"
+)]
+pub(crate) enum StoreWrite {
+    /// A lifecycle write set.
+    Lifecycle(WriteSet),
+    /// A handoff write.
+    Handoff(HandoffWrite),
+}
+
+/// The result of a [`StoreWrite`].
+#[derive(Debug)]
+pub(crate) enum StoreCommitted {
+    /// Of a lifecycle write set.
+    Lifecycle(Committed),
+    /// Of a handoff write.
+    Handoff(HandoffCommitted),
+}
+
+/// Applies either kind of write inside a backend transaction (see [`apply`]).
+pub(crate) fn apply_write<X: Tx>(
+    tx: &X,
+    w: &StoreWrite,
+) -> Result<Result<StoreCommitted, StoreError>, X::E> {
+    Ok(match w {
+        StoreWrite::Lifecycle(ws) => apply(tx, ws)?.map(StoreCommitted::Lifecycle),
+        StoreWrite::Handoff(h) => super::handoff::apply(tx, h)?.map(StoreCommitted::Handoff),
+    })
+}
 
 /// The primitive operations a backend transaction offers. `E` is the backend's own error
 /// (e.g. sled's "retry this transaction"), kept apart from our [`StoreError`] aborts.

@@ -13,13 +13,15 @@
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
+use super::commit::{StoreCommitted, StoreWrite};
+use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{Committed, StoreError, WriteSet};
 
 /// Upper bound on write sets per sync; keeps one batch's latency bounded.
 const MAX_BATCH: usize = 256;
 
 enum Op {
-    Commit(Box<WriteSet>),
+    Commit(Box<StoreWrite>),
     /// Flush barrier: answered once everything before it is durable.
     Sync,
 }
@@ -37,7 +39,7 @@ enum SlotState {
     Waiting,
     /// This caller leads the next batch.
     Lead,
-    Done(Result<Committed, StoreError>),
+    Done(Result<StoreCommitted, StoreError>),
 }
 
 struct Request {
@@ -62,7 +64,7 @@ pub(crate) struct GroupCommit<B> {
 pub(crate) trait Backend: Send + 'static {
     /// Applies the write sets in order, each all-or-nothing (not yet durable). One result
     /// per write set.
-    fn apply_batch(&mut self, batch: &[&WriteSet]) -> Vec<Result<Committed, StoreError>>;
+    fn apply_batch(&mut self, batch: &[&StoreWrite]) -> Vec<Result<StoreCommitted, StoreError>>;
     /// Makes everything applied so far durable.
     fn flush(&mut self) -> Result<(), StoreError>;
 }
@@ -87,7 +89,18 @@ impl<B: Backend> GroupCommit<B> {
 
     /// Commits a write set and blocks until it is durable (or failed).
     pub(crate) fn commit(&self, ws: WriteSet) -> Result<Committed, StoreError> {
-        self.submit(Op::Commit(Box::new(ws)))
+        match self.submit(Op::Commit(Box::new(StoreWrite::Lifecycle(ws))))? {
+            StoreCommitted::Lifecycle(c) => Ok(c),
+            StoreCommitted::Handoff(_) => Err(StoreError::CommitLost),
+        }
+    }
+
+    /// Commits a handoff write and blocks until it is durable (or failed).
+    pub(crate) fn commit_handoff(&self, w: HandoffWrite) -> Result<HandoffCommitted, StoreError> {
+        match self.submit(Op::Commit(Box::new(StoreWrite::Handoff(w))))? {
+            StoreCommitted::Handoff(c) => Ok(c),
+            StoreCommitted::Lifecycle(_) => Err(StoreError::CommitLost),
+        }
     }
 
     /// Blocks until everything committed so far is durable.
@@ -95,7 +108,7 @@ impl<B: Backend> GroupCommit<B> {
         self.submit(Op::Sync).map(|_| ())
     }
 
-    fn submit(&self, op: Op) -> Result<Committed, StoreError> {
+    fn submit(&self, op: Op) -> Result<StoreCommitted, StoreError> {
         let slot = std::sync::Arc::new(Slot::default());
         let lead_now = {
             let mut q = lock(&self.queue);
@@ -161,9 +174,9 @@ impl<B: Backend> GroupCommit<B> {
         }
     }
 
-    fn run(&self, batch: &[Request]) -> Vec<Result<Committed, StoreError>> {
+    fn run(&self, batch: &[Request]) -> Vec<Result<StoreCommitted, StoreError>> {
         let mut backend = lock(&self.backend);
-        let sets: Vec<&WriteSet> = batch
+        let sets: Vec<&StoreWrite> = batch
             .iter()
             .filter_map(|r| match &r.op {
                 Op::Commit(ws) => Some(&**ws),
@@ -175,7 +188,7 @@ impl<B: Backend> GroupCommit<B> {
             .iter()
             .map(|r| match r.op {
                 Op::Commit(_) => applied.next().unwrap_or(Err(StoreError::CommitLost)),
-                Op::Sync => Ok(Committed::Applied),
+                Op::Sync => Ok(StoreCommitted::Lifecycle(Committed::Applied)),
             })
             .collect();
         // One sync covers every write set applied above.
@@ -203,12 +216,18 @@ mod tests {
     }
 
     impl Backend for Counting {
-        fn apply_batch(&mut self, batch: &[&WriteSet]) -> Vec<Result<Committed, StoreError>> {
+        fn apply_batch(
+            &mut self,
+            batch: &[&StoreWrite],
+        ) -> Vec<Result<StoreCommitted, StoreError>> {
             if std::mem::take(&mut self.panic_on_first) {
                 panic!("engine bug");
             }
             self.applied.fetch_add(batch.len(), Ordering::SeqCst);
-            batch.iter().map(|_| Ok(Committed::Applied)).collect()
+            batch
+                .iter()
+                .map(|_| Ok(StoreCommitted::Lifecycle(Committed::Applied)))
+                .collect()
         }
 
         fn flush(&mut self) -> Result<(), StoreError> {

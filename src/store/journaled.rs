@@ -7,11 +7,11 @@
 
 use std::path::Path;
 
-use super::commit::apply;
+use super::commit::{apply_write, StoreCommitted, StoreWrite};
 use super::group_commit::Backend;
 use super::journal::{Journal, JournalOp, DEFAULT_CAPACITY};
 use super::overlay::{Base, Overlay};
-use crate::lifecycle::{Committed, StoreError, WriteSet};
+use crate::lifecycle::StoreError;
 
 /// What the journaled writer needs from a storage engine.
 pub(crate) trait JournalEngine: Base + Send + 'static {
@@ -109,7 +109,7 @@ impl<E: JournalEngine> Drop for JournaledWriter<E> {
 }
 
 impl<E: JournalEngine> Backend for JournaledWriter<E> {
-    fn apply_batch(&mut self, batch: &[&WriteSet]) -> Vec<Result<Committed, StoreError>> {
+    fn apply_batch(&mut self, batch: &[&StoreWrite]) -> Vec<Result<StoreCommitted, StoreError>> {
         if let Some(why) = &self.broken {
             return batch
                 .iter()
@@ -119,7 +119,7 @@ impl<E: JournalEngine> Backend for JournaledWriter<E> {
         let mut overlay = Overlay::new(&self.engine, self.next_seq);
         let mut results = Vec::with_capacity(batch.len());
         for ws in batch {
-            match apply(&overlay, ws) {
+            match apply_write(&overlay, ws) {
                 Ok(Ok(committed)) => {
                     overlay.accept();
                     results.push(Ok(committed));

@@ -7,8 +7,9 @@ use std::convert::Infallible;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::codec::Tree;
-use super::commit::{apply, Tx};
+use super::commit::{apply_write, StoreCommitted, StoreWrite, Tx};
 use super::raw::{self, impl_store, Raw, Visitor};
+use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{
     Account, AuditRecord, ConfirmationId, Credit, IdempotencyRecord, PendingConfirmation,
     Subscription,
@@ -45,18 +46,36 @@ impl MemoryStore {
     }
 
     fn raw_commit(&self, ws: WriteSet) -> Result<Committed, StoreError> {
+        match self.commit_write(&StoreWrite::Lifecycle(ws))? {
+            StoreCommitted::Lifecycle(c) => Ok(c),
+            StoreCommitted::Handoff(_) => Err(StoreError::CommitLost),
+        }
+    }
+
+    fn raw_commit_handoff(&self, w: HandoffWrite) -> Result<HandoffCommitted, StoreError> {
+        match self.commit_write(&StoreWrite::Handoff(w))? {
+            StoreCommitted::Handoff(c) => Ok(c),
+            StoreCommitted::Lifecycle(_) => Err(StoreError::CommitLost),
+        }
+    }
+
+    fn commit_write(&self, ws: &StoreWrite) -> Result<StoreCommitted, StoreError> {
         let mut inner = self.lock();
         let tx = Staged {
             base: &inner,
             overlay: RefCell::new(BTreeMap::new()),
             seq: Cell::new(inner.seq),
         };
-        let result = match apply(&tx, &ws) {
+        let result = match apply_write(&tx, ws) {
             Ok(r) => r,
             Err(never) => match never {},
         };
         let (overlay, seq) = (tx.overlay.into_inner(), tx.seq.get());
-        if matches!(result, Ok(Committed::Applied)) {
+        if matches!(
+            result,
+            Ok(StoreCommitted::Lifecycle(Committed::Applied)
+                | StoreCommitted::Handoff(HandoffCommitted::Applied))
+        ) {
             inner.seq = seq;
             for ((tree, key), value) in overlay {
                 let table = inner.tables.entry(tree).or_default();
@@ -138,3 +157,4 @@ impl Tx for Staged<'_> {
 }
 
 impl_store!(MemoryStore);
+super::handoff::impl_ticket_store!(MemoryStore);

@@ -7,6 +7,7 @@
 pub mod codec;
 mod commit;
 mod group_commit;
+mod handoff;
 mod journal;
 mod journaled;
 pub mod memory;

@@ -1,6 +1,7 @@
 //! The sled-backed [`Store`](crate::lifecycle::Store). The only file in the crate that imports sled.
 //!
-//! Trees: `accounts`, `subscriptions`, `credits`, `audit`, `idempotency`, `confirmations`
+//! Trees: `accounts`, `subscriptions`, `credits`, `audit`, `idempotency`, `confirmations`,
+//! and the handoff's `handoff_tickets`, `handoff_history`, `handoff_users`, `handoff_events`
 //! (layouts in [`super::codec`]). Commits go through group commit and
 //! the [journaled writer](super::journaled): each batch is planned, synced to the redo
 //! journal (`supportbot.journal` in the same directory), then applied to sled and
@@ -21,6 +22,7 @@ use super::journal::JournalOp;
 use super::journaled::{JournalEngine, JournaledWriter};
 use super::overlay::Base;
 use super::raw::{self, impl_store, Raw, Visitor};
+use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{
     Account, AuditRecord, ConfirmationId, Credit, IdempotencyRecord, PendingConfirmation,
     Subscription,
@@ -47,7 +49,7 @@ impl std::fmt::Debug for SledStore {
 #[derive(Clone)]
 struct Trees {
     db: sled::Db,
-    t: [sled::Tree; 6],
+    t: [sled::Tree; Tree::ALL.len()],
 }
 
 impl Trees {
@@ -90,7 +92,7 @@ impl SledStore {
             for tree in Tree::ALL {
                 t.push(db.open_tree(tree.name())?);
             }
-            let t: [sled::Tree; 6] = t
+            let t: [sled::Tree; Tree::ALL.len()] = t
                 .try_into()
                 .map_err(|_| sled::Error::Unsupported("tree count".into()))?;
             Ok(Trees { db, t })
@@ -146,6 +148,10 @@ impl SledStore {
 
     fn raw_commit(&self, ws: WriteSet) -> Result<Committed, StoreError> {
         self.writer.commit(ws)
+    }
+
+    fn raw_commit_handoff(&self, w: HandoffWrite) -> Result<HandoffCommitted, StoreError> {
+        self.writer.commit_handoff(w)
     }
 
     fn raw_sync(&self) -> Result<(), StoreError> {
@@ -269,3 +275,4 @@ impl Base for SledEngine {
 }
 
 impl_store!(SledStore);
+super::handoff::impl_ticket_store!(SledStore);

@@ -8,6 +8,7 @@ mod common;
 mod admin;
 mod articles;
 mod discord;
+mod handoff;
 mod oneshot;
 mod reload;
 mod seed;

@@ -84,6 +84,9 @@ pub enum AdminCommand {
     },
     /// Apply due transitions (disabled → deleted, expired → disabled, renewals).
     Tick,
+    /// Conversations handed to people: list, show, claim, resolve, release.
+    #[command(subcommand)]
+    Handoff(crate::cli::handoff::HandoffCommand),
 }
 
 /// `admin account …`.
