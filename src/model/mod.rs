@@ -8,8 +8,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod excerpt;
 mod ids;
+mod key;
 
+pub use excerpt::{excerpt, ECHO_CHARS};
+pub use key::{bounded_key, MAX_KEY_BYTES};
 pub use ids::{AccountId, CountryCode, EventId, IdError, SubscriptionId};
 
 use crate::intent::{Candidate, Slots};
