@@ -107,6 +107,7 @@ impl Memory {
 
     /// Bytes counted for every remembered conversation; at most
     /// [`MAX_SESSION_BYTES`] (plus the newest conversation's own).
+    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.0.lock().map_or(0, |s| s.bytes)
     }
@@ -181,7 +182,11 @@ mod tests {
             memory.remember(&key(n.to_string()), vec!["x".repeat(1 << 20)], None);
         }
         assert!(memory.bytes() <= MAX_SESSION_BYTES, "{}", memory.bytes());
-        assert_eq!(memory.pending_choice(&key("0".into()), "1"), None, "oldest forgotten");
+        assert_eq!(
+            memory.pending_choice(&key("0".into()), "1"),
+            None,
+            "oldest forgotten"
+        );
         assert!(memory.pending_choice(&key("39".into()), "1").is_some());
     }
 }

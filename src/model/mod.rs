@@ -13,8 +13,8 @@ mod ids;
 mod key;
 
 pub use excerpt::{excerpt, ECHO_CHARS};
-pub use key::{bounded_key, MAX_KEY_BYTES};
 pub use ids::{AccountId, CountryCode, EventId, IdError, SubscriptionId};
+pub use key::{bounded_key, MAX_KEY_BYTES};
 
 use crate::intent::{Candidate, Slots};
 use crate::locale::LocaleSource;

@@ -215,11 +215,16 @@ async fn forged_tokens_with_the_metadata_endpoint_down_fetch_keys_at_most_once()
     });
     let statuses = futures_util::future::join_all(burst).await;
     assert!(
-        statuses.iter().all(|s| s.is_client_error() || s.is_server_error()),
+        statuses
+            .iter()
+            .all(|s| s.is_client_error() || s.is_server_error()),
         "{statuses:?}"
     );
     let fetches = h.peer.metadata_fetches.load(Ordering::SeqCst);
-    assert!(fetches <= 1, "{fetches} metadata fetches for 40 forged tokens");
+    assert!(
+        fetches <= 1,
+        "{fetches} metadata fetches for 40 forged tokens"
+    );
 
     // Back up, the keys are fetched once more for a genuine sender only
     // after the refresh interval, and forged ids never refetch meanwhile.
@@ -251,7 +256,11 @@ async fn a_huge_teams_command_is_answered_with_a_short_refusal() {
     let posted = h.peer.posted();
     let text: String = posted.iter().map(|p| p.text()).collect();
     assert!(posted.len() <= 2, "{} connector posts", posted.len());
-    assert!(text.chars().count() < 2_000, "{} chars", text.chars().count());
+    assert!(
+        text.chars().count() < 2_000,
+        "{} chars",
+        text.chars().count()
+    );
     assert!(!text.contains(&"9".repeat(65)), "{text}");
 }
 
@@ -289,7 +298,10 @@ async fn a_huge_discord_option_is_answered_with_a_short_refusal() {
     let followups = discord.received.lock().expect("lock").len();
     assert_eq!(followups, 0, "{followups} follow-ups");
     let text = body["data"].to_string();
-    assert!(text.chars().count() < 3_000, "{} chars", text.chars().count());
+    assert!(
+        text.chars().count() < 3_000,
+        "{} chars",
+        text.chars().count()
+    );
     assert!(!text.contains(&"9".repeat(65)), "{text}");
 }
-

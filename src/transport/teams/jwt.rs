@@ -285,9 +285,7 @@ impl JwtValidator {
             .is_some();
         match failure {
             Some(e) if !have_keys => AuthError::KeysUnavailable(e),
-            None if !have_keys => {
-                AuthError::KeysUnavailable("signing keys not fetched yet".into())
-            }
+            None if !have_keys => AuthError::KeysUnavailable("signing keys not fetched yet".into()),
             _ => AuthError::Invalid(format!("unknown key id {kid:?}")),
         }
     }

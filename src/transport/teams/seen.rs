@@ -1,12 +1,12 @@
 //! A bounded set of recently seen keys (activity ids, greeted
 //! conversations): the oldest is forgotten first. Keys come from requests,
 //! so long ones are hashed ([`bounded_key`]): the set holds at most
-//! `capacity` keys of at most [`MAX_KEY_BYTES`] bytes each.
+//! `capacity` keys of at most [`crate::model::MAX_KEY_BYTES`] bytes each.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 
-use crate::model::{bounded_key, MAX_KEY_BYTES};
+use crate::model::bounded_key;
 
 /// Recently seen keys, at most `capacity` of them.
 #[derive(Debug)]
@@ -43,7 +43,7 @@ impl Seen {
     }
 
     /// Bytes of key text held (twice per key: set and order); at most
-    /// `2 × capacity ×` [`MAX_KEY_BYTES`].
+    /// `2 × capacity ×` [`crate::model::MAX_KEY_BYTES`].
     pub fn key_bytes(&self) -> usize {
         let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         guard.0.iter().chain(guard.1.iter()).map(String::len).sum()
@@ -70,7 +70,7 @@ mod tests {
         }
         assert!(!seen.insert(&format!("199{}", "x".repeat(100_000))));
         assert!(
-            seen.key_bytes() <= 2 * 100 * super::MAX_KEY_BYTES,
+            seen.key_bytes() <= 2 * 100 * crate::model::MAX_KEY_BYTES,
             "{} bytes",
             seen.key_bytes()
         );
