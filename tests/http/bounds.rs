@@ -123,30 +123,6 @@ fn a_slow_header_client_is_disconnected_within_the_header_timeout() {
 }
 
 #[test]
-fn idle_sockets_beyond_the_connection_cap_do_not_lock_out_new_clients() {
-    // Three times the cap of idle sockets: they are held in the backlog,
-    // time out in turn, and a new client is still served.
-    let (mut child, addr) = serve(
-        &[
-            ("SUPPORTBOT_HTTP_HEADER_TIMEOUT_SECS", "0.5"),
-            ("SUPPORTBOT_HTTP_MAX_CONNECTIONS", "32"),
-            ("SUPPORTBOT_HTTP_MAX_CONNECTIONS_PER_IP", "1000"),
-        ],
-        1024,
-    );
-    let idle: Vec<TcpStream> = (0..100)
-        .filter_map(|_| TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok())
-        .collect();
-    assert!(idle.len() > 64, "only {} sockets opened", idle.len());
-    let answer = healthz(addr, Duration::from_secs(8));
-    sigterm(&child);
-    let _ = exits_within(&mut child, Duration::from_secs(5));
-    drop(idle);
-    let answer = answer.expect("a new client is served once idle ones time out");
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-}
-
-#[test]
 fn more_connections_from_one_ip_than_its_share_are_closed_at_once() {
     let (mut child, addr) = serve(
         &[
