@@ -33,6 +33,25 @@ pub fn render(markdown: &str, flavor: Flavor, limit: usize) -> Vec<String> {
     chunk::chunk(&blocks, limit.max(1))
 }
 
+/// The first `max` of `chunks` (at least one), the last ending in `…` when
+/// any were dropped, still within `limit` characters: one reply never
+/// becomes an unbounded number of messages.
+pub fn cap(mut chunks: Vec<String>, max: usize, limit: usize) -> Vec<String> {
+    let max = max.max(1);
+    if chunks.len() <= max {
+        return chunks;
+    }
+    chunks.truncate(max);
+    if let Some(last) = chunks.last_mut() {
+        let keep = limit.max(2).saturating_sub(2);
+        if last.chars().count() > keep {
+            *last = last.chars().take(keep).collect();
+        }
+        last.push_str("\n…");
+    }
+    chunks
+}
+
 /// A piece of a rendered line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece {

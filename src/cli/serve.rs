@@ -26,7 +26,11 @@ pub fn run(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<ExitCode
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(settings, knowledge))?;
+    let served = runtime.block_on(serve(settings, knowledge));
+    // Connections past the shutdown deadline and blocking work still
+    // running must not hold the process: give them a moment, then exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -104,7 +108,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
-    http::run(listener, app, stopped()).await?;
+    http::run(listener, app, settings.http_limits.clone(), stopped()).await?;
     for task in tasks {
         if tokio::time::timeout(std::time::Duration::from_secs(5), task)
             .await

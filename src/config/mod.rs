@@ -17,12 +17,17 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 mod discord;
+mod http;
 mod teams;
 #[cfg(test)]
 mod tests;
 
 pub use discord::{
     proxy_origin, ApiBase, BadApiBase, DiscordSettings, RegisterTarget, DEFAULT_DISCORD_API_BASE,
+};
+pub use http::{
+    HttpLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT,
 };
 pub use teams::{
     TeamsBotSettings, TeamsFile, TeamsSettings, DEFAULT_TEAMS_ISSUER,
@@ -43,6 +48,19 @@ pub struct FileSettings {
     pub data_dir: Option<String>,
     /// `serve` listen address.
     pub http_addr: Option<String>,
+    /// Seconds a client has to send a request head (also the keep-alive
+    /// idle timeout); default 10.
+    pub http_header_timeout_secs: Option<toml::Value>,
+    /// Longest pause in seconds between pieces of a request body; default 10.
+    pub http_body_timeout_secs: Option<toml::Value>,
+    /// Longest a request may take in seconds, handler included; default 30.
+    pub http_request_timeout_secs: Option<toml::Value>,
+    /// Open connections at most; default 512.
+    pub http_max_connections: Option<toml::Value>,
+    /// Open connections from one IP address at most; default 64.
+    pub http_max_connections_per_ip: Option<toml::Value>,
+    /// Seconds requests in flight get after SIGTERM; default 10.
+    pub http_shutdown_timeout_secs: Option<toml::Value>,
     /// Rules, locales and answers directory; the embedded copy when unset.
     pub intents_dir: Option<String>,
     /// Imported articles; `<data_dir>/articles` when unset.
@@ -86,6 +104,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `serve` listen address.
     pub http_addr: SocketAddr,
+    /// `serve` timeouts, connection caps and shutdown deadline.
+    pub http_limits: HttpLimits,
     /// Rules directory, or `None` for the embedded defaults.
     pub intents_dir: Option<PathBuf>,
     /// Imported articles directory.
@@ -255,6 +275,7 @@ impl Settings {
                 .unwrap_or_else(|| data_dir.join("articles")),
             data_dir,
             http_addr: parsed_addr,
+            http_limits: http::limits(&src, &file)?,
             intents_dir: path("intents_dir", file.intents_dir.clone()),
             policy_file: path("policy_file", file.policy_file.clone()),
             discord: discord::settings(&src, &file)?,

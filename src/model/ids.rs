@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::Platform;
+use super::{excerpt, Platform, ECHO_CHARS};
 
 /// Why an identifier was rejected; the message is safe to show to a user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,7 +40,7 @@ impl AccountId {
         if ok {
             Ok(AccountId(s.to_owned()))
         } else {
-            Err(IdError::Account(input.to_owned()))
+            Err(IdError::Account(excerpt(input, ECHO_CHARS)))
         }
     }
 
@@ -59,7 +59,7 @@ impl SubscriptionId {
     /// Parses `SUB-<digits>` case-insensitively.
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let s = input.trim();
-        let err = || IdError::Subscription(input.to_owned());
+        let err = || IdError::Subscription(excerpt(input, ECHO_CHARS));
         let digits = s
             .get(..4)
             .filter(|p| p.eq_ignore_ascii_case("SUB-"))
@@ -94,7 +94,7 @@ impl CountryCode {
         if s.len() == 2 && iso_country::Country::from_str(&s).is_ok() {
             Ok(CountryCode(s))
         } else {
-            Err(IdError::Country(input.to_owned()))
+            Err(IdError::Country(excerpt(input, ECHO_CHARS)))
         }
     }
 

@@ -8,9 +8,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod excerpt;
 mod ids;
+mod key;
 
+pub use excerpt::{excerpt, ECHO_CHARS};
 pub use ids::{AccountId, CountryCode, EventId, IdError, SubscriptionId};
+pub use key::{bounded_key, MAX_KEY_BYTES};
 
 use crate::intent::{Candidate, Slots};
 use crate::locale::LocaleSource;

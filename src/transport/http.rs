@@ -1,20 +1,32 @@
 //! The HTTP server of `supportbot serve`: the routes each transport
 //! contributes plus `GET /healthz` and `GET /metrics`, with one body-size
 //! cap, per-route metrics, graceful shutdown and reload on SIGHUP. It knows
-//! no platform: a transport hands over a finished [`Router`].
+//! no platform: a transport hands over a finished [`Router`]. Connections
+//! are bounded ([`HttpLimits`]): in number, per IP, in how long a client may
+//! take, and in how long shutdown waits for them.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::time::Instant;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower_http::timeout::{RequestBodyTimeout, Timeout};
 
 use super::metrics::Metrics;
+use crate::config::HttpLimits;
 
 /// Largest request body accepted on any route (413 above). Discord
 /// interactions and Teams activities are a few KiB; message commands with
@@ -57,16 +69,126 @@ impl App {
     }
 }
 
-/// Serves on `listener` until `shutdown` completes, then finishes the
-/// requests in flight.
+/// Serves on `listener` until `shutdown` completes, then lets the requests
+/// in flight finish for at most `limits.shutdown_timeout`.
 pub async fn run(
     listener: TcpListener,
     app: App,
+    limits: HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app.router())
-        .with_graceful_shutdown(shutdown)
+    let service = Timeout::with_status_code(
+        RequestBodyTimeout::new(app.router(), limits.body_timeout),
+        StatusCode::REQUEST_TIMEOUT,
+        limits.request_timeout,
+    );
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let per_ip = PerIp::new(limits.max_connections_per_ip);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        // The slot is taken before accepting: at the cap, new clients wait
+        // in the kernel's backlog instead of costing a file descriptor.
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of descriptors or a connection reset before
+                    // accept: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Some(visit) = per_ip.enter(peer.ip()) else {
+            tracing::debug!(ip = %peer.ip(), "per-IP connection limit reached; closing");
+            continue;
+        };
+        let conn = http1.serve_connection(
+            TokioIo::new(stream),
+            TowerToHyperService::new(service.clone()),
+        );
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(visit);
+            drop(slot);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!(
+            seconds = limits.shutdown_timeout.as_secs_f64(),
+            "connections still open after the shutdown deadline; dropping them"
+        );
+    }
+    Ok(())
+}
+
+/// Open connections per client IP address.
+#[derive(Clone)]
+struct PerIp {
+    max: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// One open connection counted in [`PerIp`]; dropping it uncounts it.
+struct Visit {
+    ip: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl PerIp {
+    fn new(max: usize) -> PerIp {
+        PerIp {
+            max: max.max(1),
+            open: Arc::default(),
+        }
+    }
+
+    /// Counts a connection from `ip`, or `None` when `ip` has its share.
+    fn enter(&self, ip: IpAddr) -> Option<Visit> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(ip).or_default();
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(Visit {
+            ip,
+            open: self.open.clone(),
+        })
+    }
+}
+
+impl Drop for Visit {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
 }
 
 async fn healthz() -> &'static str {

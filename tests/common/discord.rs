@@ -109,9 +109,17 @@ pub async fn spawn_discord(
     api_base: &str,
     configure: impl FnOnce(&mut DiscordEndpoint),
 ) -> TestServer {
-    let bot = Arc::new(Bot::new(
-        Knowledge::load(&KnowledgeSource::embedded()).expect("embedded knowledge"),
-    ));
+    let bot = Bot::new(Knowledge::load(&KnowledgeSource::embedded()).expect("embedded knowledge"));
+    spawn_discord_with(bot, api_base, configure).await
+}
+
+/// [`spawn_discord`] with a bot of the test's own.
+pub async fn spawn_discord_with(
+    bot: Bot,
+    api_base: &str,
+    configure: impl FnOnce(&mut DiscordEndpoint),
+) -> TestServer {
+    let bot = Arc::new(bot);
     let mut endpoint = DiscordEndpoint::new(
         signing_key().verifying_key(),
         Some("42".into()),
@@ -128,7 +136,7 @@ pub async fn spawn_discord(
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(http::run(listener, app, async {
+    tokio::spawn(http::run(listener, app, Default::default(), async {
         let _ = stopped.await;
     }));
     TestServer {

@@ -34,9 +34,9 @@ use super::teams_peer::{
 
 pub(crate) const APP_ID: &str = "3d4f7c1e-0000-4000-8000-00000000b0b0";
 pub(crate) const ISSUER: &str = "https://api.botframework.com";
-const KEY1: &str = include_str!("../fixtures/teams-test-keys/key1.pem");
+pub(crate) const KEY1: &str = include_str!("../fixtures/teams-test-keys/key1.pem");
 const KEY1_N: &str = include_str!("../fixtures/teams-test-keys/key1.n");
-const KEY2: &str = include_str!("../fixtures/teams-test-keys/key2.pem");
+pub(crate) const KEY2: &str = include_str!("../fixtures/teams-test-keys/key2.pem");
 const KEY2_N: &str = include_str!("../fixtures/teams-test-keys/key2.n");
 /// The tenant of every recorded fixture.
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -45,7 +45,7 @@ const CHANNEL_ADMIN: &str = "6b703ce3-6d14-4fe6-b90c-dc5f03657ae4";
 /// The sender of the personal-chat fixture, configured as admin too.
 const PERSONAL_ADMIN: &str = "6d415fdd-f97e-4f70-ac45-e69601e4ecb2";
 /// The outgoing-webhook security token from the Microsoft Teams docs.
-const DOC_WEBHOOK_SECRET: &str = "vqF0En+Z0ucuRTM/01o2GuhMH3hKKk/N2bOmlM31zaA=";
+pub(crate) const DOC_WEBHOOK_SECRET: &str = "vqF0En+Z0ucuRTM/01o2GuhMH3hKKk/N2bOmlM31zaA=";
 
 fn fixture(name: &str) -> Value {
     let path = format!(
@@ -60,14 +60,20 @@ fn jwk(kid: &str, n: &str) -> Value {
            "endorsements": ["msteams"]})
 }
 
-struct Harness {
-    peer: Arc<Peer>,
-    app: String,
-    http: reqwest::Client,
+pub(crate) struct Harness {
+    pub(crate) peer: Arc<Peer>,
+    pub(crate) app: String,
+    pub(crate) http: reqwest::Client,
 }
 
 impl Harness {
-    async fn start() -> Harness {
+    pub(crate) async fn start() -> Harness {
+        Harness::start_with(Duration::ZERO).await
+    }
+
+    /// A harness whose validator refetches keys at most once per
+    /// `min_refresh`.
+    pub(crate) async fn start_with(min_refresh: Duration) -> Harness {
         let peer = Arc::new(Peer::default());
         *peer.jwks.lock().unwrap() = vec![jwk("key-1", KEY1_N)];
         let peer_router = Router::new()
@@ -103,7 +109,7 @@ impl Harness {
             )),
         };
         let bot = Arc::new(bot_with_actions().await);
-        let state = TeamsState::with_key_refresh(bot, &settings, Duration::ZERO).expect("state");
+        let state = TeamsState::with_key_refresh(bot, &settings, min_refresh).expect("state");
         assert_eq!(state.endpoints().len(), 2);
         let app = App::new(Metrics::new()).with(routes(state)).router();
         let app = format!("http://{}", serve(app).await);
@@ -119,19 +125,19 @@ impl Harness {
     }
 
     /// A fixture with its serviceUrl pointed at the loopback peer.
-    fn activity(&self, name: &str) -> Value {
+    pub(crate) fn activity(&self, name: &str) -> Value {
         let mut a = fixture(name);
         a["serviceUrl"] = json!(self.service_url());
         a
     }
 
-    fn claims(&self) -> Value {
+    pub(crate) fn claims(&self) -> Value {
         let now = chrono::Utc::now().timestamp();
         json!({"iss": ISSUER, "aud": APP_ID, "exp": now + 3600, "nbf": now - 10,
                "serviceUrl": self.service_url()})
     }
 
-    async fn post(&self, token: Option<&str>, body: &Value) -> reqwest::StatusCode {
+    pub(crate) async fn post(&self, token: Option<&str>, body: &Value) -> reqwest::StatusCode {
         let mut request = self
             .http
             .post(format!("{}/api/messages", self.app))
@@ -180,7 +186,7 @@ async fn bot_with_actions() -> Bot {
     Bot::with_lifecycle(knowledge, LifecycleCommands::new(service))
 }
 
-fn sign(kid: &str, pem: &str, claims: &Value) -> String {
+pub(crate) fn sign(kid: &str, pem: &str, claims: &Value) -> String {
     let mut header = Header::new(jsonwebtoken::Algorithm::RS256);
     header.kid = Some(kid.into());
     jsonwebtoken::encode(

@@ -61,6 +61,8 @@ pub struct Peer {
     pub addr: Mutex<Option<SocketAddr>>,
     pub jwks: Mutex<Vec<Value>>,
     pub metadata_fetches: AtomicUsize,
+    /// Answer the OpenID metadata with 503, as an endpoint that is down.
+    pub metadata_down: AtomicBool,
     pub token_calls: AtomicUsize,
     pub posted: Mutex<Vec<Posted>>,
     pub created: Mutex<Vec<Created>>,
@@ -110,12 +112,15 @@ impl Peer {
     }
 }
 
-pub async fn metadata(State(peer): State<Arc<Peer>>) -> Json<Value> {
+pub async fn metadata(State(peer): State<Arc<Peer>>) -> Result<Json<Value>, StatusCode> {
     peer.metadata_fetches.fetch_add(1, Ordering::SeqCst);
-    Json(
+    if peer.metadata_down.load(Ordering::SeqCst) {
+        return Err(StatusCode::SERVICE_UNAVAILABLE);
+    }
+    Ok(Json(
         json!({"issuer": ISSUER, "jwks_uri": format!("{}/keys", peer.url()),
                 "id_token_signing_alg_values_supported": ["RS256"]}),
-    )
+    ))
 }
 
 pub async fn keys(State(peer): State<Arc<Peer>>) -> Json<Value> {

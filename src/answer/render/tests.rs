@@ -131,3 +131,13 @@ fn oversized_atoms_are_cut_as_a_last_resort() {
     assert!(render("", Flavor::Plain, 0).is_empty());
     assert_eq!(render("x", Flavor::Plain, 0), ["x"]);
 }
+
+#[test]
+fn cap_keeps_the_first_chunks_and_marks_the_cut_within_the_limit() {
+    let chunks: Vec<String> = (0..10).map(|i| format!("{i}").repeat(10)).collect();
+    assert_eq!(cap(chunks.clone(), 10, 10), chunks);
+    let capped = cap(chunks, 3, 10);
+    assert_eq!(capped.len(), 3);
+    assert_eq!(capped[2], "22222222\n…");
+    assert!(capped[2].chars().count() <= 10);
+}

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::custom_id::{CHOICE, CONFIRM, CONFIRM_TYPED, DISMISS};
 use super::kind::ComponentType;
-use crate::answer::render::{render, Flavor, DISCORD_CONTENT_LIMIT, DISCORD_EMBED_LIMIT};
+use crate::answer::render::{cap, render, Flavor, DISCORD_CONTENT_LIMIT, DISCORD_EMBED_LIMIT};
 use crate::model::{Attachment, ButtonAction, ButtonStyle, Reply, Visibility};
 
 /// `EPHEMERAL` message flag.
@@ -18,6 +18,9 @@ const MAX_LABEL: usize = 80;
 /// Embeds per message and their total characters.
 const MAX_EMBEDS: usize = 10;
 const MAX_EMBED_TOTAL: usize = 6000;
+/// Messages one reply becomes at most (the response and its follow-ups);
+/// longer replies are cut with `…` so no input is amplified without bound.
+pub const MAX_MESSAGES: usize = 5;
 
 /// The message bodies for `reply`, in order; buttons go on the last one.
 /// The first is the interaction response, the others follow-ups.
@@ -28,7 +31,8 @@ pub fn messages(reply: &Reply) -> Vec<Value> {
         let content = short.into_iter().next().unwrap_or_else(|| "…".to_owned());
         vec![json!({ "content": content })]
     } else {
-        pack_embeds(render(&markdown, Flavor::Discord, DISCORD_EMBED_LIMIT))
+        let chunks = render(&markdown, Flavor::Discord, DISCORD_EMBED_LIMIT);
+        pack_embeds(cap(chunks, MAX_MESSAGES, DISCORD_EMBED_LIMIT))
     };
     if reply.visibility == Visibility::Private {
         for m in &mut out {
@@ -199,6 +203,19 @@ mod tests {
                 .sum();
             assert!(total <= MAX_EMBED_TOTAL);
         }
+    }
+
+    #[test]
+    fn a_huge_reply_becomes_at_most_max_messages_ending_in_an_ellipsis() {
+        let huge = "word ".repeat(40_000);
+        let m = messages(&reply(&huge));
+        assert_eq!(m.len(), MAX_MESSAGES);
+        let last = m[MAX_MESSAGES - 1]["embeds"]
+            .as_array()
+            .and_then(|e| e.last())
+            .and_then(|e| e["description"].as_str())
+            .expect("description");
+        assert!(last.ends_with('…') && last.chars().count() <= DISCORD_EMBED_LIMIT);
     }
 
     #[test]

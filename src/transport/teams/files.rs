@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::activity::Activity;
-use crate::model::Attachment;
+use crate::model::{bounded_key, Attachment};
 
 /// Content type of the card asking to upload a file.
 pub const CONSENT_CARD: &str = "application/vnd.microsoft.teams.card.file.consent";
@@ -31,7 +31,8 @@ const CONTEXT_KEY: &str = "supportbotFile";
 /// A file offered to a user and not yet accepted or declined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingFile {
-    /// Who it was offered to ([`Activity::sender_key`]); only they may take it.
+    /// Who it was offered to ([`Activity::sender_key`], hashed when long);
+    /// only they may take it.
     pub owner: String,
     /// The file.
     pub file: Attachment,
@@ -94,7 +95,7 @@ impl PendingFiles {
         pending.insert(
             id.clone(),
             PendingFile {
-                owner: owner.to_owned(),
+                owner: bounded_key(owner),
                 file,
                 offered: now,
             },
@@ -108,7 +109,7 @@ impl PendingFiles {
     pub fn take(&self, id: &str, owner: &str) -> Result<PendingFile, TakeError> {
         let mut pending = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let found = pending.get(id).ok_or(TakeError::Unknown)?;
-        if found.owner != owner {
+        if found.owner != bounded_key(owner) {
             return Err(TakeError::NotOwner);
         }
         let file = pending.remove(id).ok_or(TakeError::Unknown)?;

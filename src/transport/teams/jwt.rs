@@ -1,11 +1,14 @@
 //! Inbound Bot Framework JWT validation: RS256 signed by a key from the
 //! OpenID metadata's `jwks_uri`, issuer, audience = app id, `exp`/`nbf`
 //! with five minutes of leeway. Keys are cached and fetched again when stale
-//! or when a token names an unknown `kid` (at most once per
-//! `min_refresh`, so forged key ids cannot make us hammer the endpoint).
+//! or when a token names an unknown `kid`. Whatever the cache holds (fresh,
+//! stale, nothing, or the endpoint failing), fetches start at most once per
+//! `min_refresh` and one at a time, so forged tokens cannot make us hammer
+//! the endpoint; no lock is held across the fetch, and a request with a
+//! cached key never waits for one.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
@@ -100,8 +103,43 @@ pub struct JwtValidator {
     metadata_url: String,
     validation: Validation,
     cache: RwLock<Option<Arc<KeySet>>>,
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    refresh: Mutex<Refresh>,
+    /// Bumped when a fetch ends, for requests waiting on it.
+    fetched: tokio::sync::watch::Sender<u64>,
     min_refresh: Duration,
+}
+
+/// When keys were last asked for, and whether a fetch is running.
+#[derive(Default)]
+struct Refresh {
+    started: Option<Instant>,
+    running: bool,
+}
+
+/// What a request may do about a missing or stale key.
+enum Claim<'a> {
+    /// Fetch now; the guard ends the fetch even if the request is dropped.
+    Fetch(FetchGuard<'a>),
+    /// Another request is fetching.
+    Running,
+    /// The last fetch started less than `min_refresh` ago.
+    TooSoon,
+}
+
+/// Marks the running fetch as ended when dropped.
+struct FetchGuard<'a> {
+    refresh: &'a Mutex<Refresh>,
+    fetched: &'a tokio::sync::watch::Sender<u64>,
+}
+
+impl Drop for FetchGuard<'_> {
+    fn drop(&mut self) {
+        self.refresh
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .running = false;
+        self.fetched.send_modify(|n| *n = n.wrapping_add(1));
+    }
 }
 
 impl std::fmt::Debug for JwtValidator {
@@ -132,7 +170,8 @@ impl JwtValidator {
             metadata_url: metadata_url.to_owned(),
             validation,
             cache: RwLock::new(None),
-            last_fetch: tokio::sync::Mutex::new(None),
+            refresh: Mutex::default(),
+            fetched: tokio::sync::watch::Sender::new(0),
             min_refresh,
         }
     }
@@ -182,27 +221,72 @@ impl JwtValidator {
     }
 
     async fn key(&self, kid: &str) -> Result<Key, AuthError> {
-        if let (Some(key), true) = self.cached(kid) {
-            return Ok(key);
-        }
-        let mut last = self.last_fetch.lock().await;
-        // Another request may have fetched while we waited.
         let (found, fresh) = self.cached(kid);
         if let (Some(key), true) = (&found, fresh) {
             return Ok(key.clone());
         }
-        if fresh && last.is_some_and(|t| t.elapsed() < self.min_refresh) {
-            return Err(AuthError::Invalid(format!("unknown key id {kid:?}")));
-        }
-        *last = Some(Instant::now());
-        match self.fetch().await {
-            Ok(set) => {
-                let key = set.keys.get(kid).cloned();
-                *self.cache.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(set));
-                key.ok_or_else(|| AuthError::Invalid(format!("unknown key id {kid:?}")))
+        // Subscribed before claiming, so a fetch ending in between is seen.
+        let mut ended = self.fetched.subscribe();
+        let mut failure = None;
+        match self.claim() {
+            Claim::Fetch(guard) => {
+                match self.fetch().await {
+                    Ok(set) => {
+                        *self.cache.write().unwrap_or_else(|p| p.into_inner()) =
+                            Some(Arc::new(set));
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot fetch Bot Framework signing keys");
+                        failure = Some(e);
+                    }
+                }
+                drop(guard);
             }
-            // Stale keys are better than none while the endpoint is down.
-            Err(e) => found.ok_or(AuthError::KeysUnavailable(e)),
+            // A stale key is good enough while the fetch runs; without one
+            // there is nothing to do but wait for it (no lock is held).
+            Claim::Running if found.is_none() => {
+                let _ = ended.changed().await;
+            }
+            Claim::Running | Claim::TooSoon => {}
+        }
+        // Stale keys are better than none while the endpoint is down.
+        match self.cached(kid) {
+            (Some(key), _) => Ok(key),
+            (None, _) => found.ok_or_else(|| self.missing(kid, failure)),
+        }
+    }
+
+    /// Starts a fetch unless one runs or one started within `min_refresh`.
+    fn claim(&self) -> Claim<'_> {
+        let mut refresh = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
+        if refresh.running {
+            return Claim::Running;
+        }
+        if refresh
+            .started
+            .is_some_and(|t| t.elapsed() < self.min_refresh)
+        {
+            return Claim::TooSoon;
+        }
+        refresh.started = Some(Instant::now());
+        refresh.running = true;
+        Claim::Fetch(FetchGuard {
+            refresh: &self.refresh,
+            fetched: &self.fetched,
+        })
+    }
+
+    /// The error for a key id neither the cache nor a fetch has.
+    fn missing(&self, kid: &str, failure: Option<String>) -> AuthError {
+        let have_keys = self
+            .cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        match failure {
+            Some(e) if !have_keys => AuthError::KeysUnavailable(e),
+            None if !have_keys => AuthError::KeysUnavailable("signing keys not fetched yet".into()),
+            _ => AuthError::Invalid(format!("unknown key id {kid:?}")),
         }
     }
 

@@ -5,15 +5,22 @@
 use serde_json::{json, Value};
 
 use super::activity::Activity;
-use crate::answer::render::{render, Flavor};
+use crate::answer::render::{cap, render, Flavor};
 use crate::model::{Button, ButtonAction, ButtonStyle, Reply};
 
 /// Characters per Teams message; Teams accepts about 28 KB per activity.
 pub const TEAMS_TEXT_LIMIT: usize = 12_000;
+/// Text messages one reply becomes at most; longer replies are cut with
+/// `…` so no input is amplified without bound.
+pub const MAX_TEXT_MESSAGES: usize = 3;
 
 /// The reply text as Teams markdown chunks (at least one).
 pub fn text_chunks(reply: &Reply) -> Vec<String> {
-    let chunks = render(&reply.markdown, Flavor::Teams, TEAMS_TEXT_LIMIT);
+    let chunks = cap(
+        render(&reply.markdown, Flavor::Teams, TEAMS_TEXT_LIMIT),
+        MAX_TEXT_MESSAGES,
+        TEAMS_TEXT_LIMIT,
+    );
     if chunks.is_empty() {
         vec![String::new()]
     } else {
