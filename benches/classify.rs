@@ -1,7 +1,7 @@
 //! Classification throughput and start-up time.
 //!
-//! - `classify/shipped`: the real rules over every line of
-//!   ../shared/eval/dev.tsv (English, Norwegian, dialects).
+//! - `classify/shipped`: the real rules (every shipped language) over every
+//!   line of ../shared/eval/dev.tsv and dev-ml.tsv, interleaved.
 //! - `classify/500-patterns-20-languages`: the shipped rules plus generated
 //!   rules for 18 more languages (pseudo-words with non-ASCII letters, same
 //!   shape as real rules) to reach 500 patterns, over the same messages.
@@ -29,15 +29,26 @@ const REFERENCE_SAMPLE: usize = 1_000;
 /// Patterns per Unicode reference set.
 const REFERENCE_CHUNK: usize = 50;
 
+/// Every message of dev.tsv and dev-ml.tsv, interleaved line by line so
+/// every timed slice mixes the languages.
 fn messages() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/eval/dev.tsv");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut lines: Vec<String> = text
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split('\t').next())
-        .map(str::to_owned)
-        .collect();
+    let read = |name: &str| -> Vec<String> {
+        let path = format!("{}/../shared/eval/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        text.lines()
+            .skip(1)
+            .filter_map(|l| l.split('\t').next())
+            .map(str::to_owned)
+            .collect()
+    };
+    let (dev, ml) = (read("dev.tsv"), read("dev-ml.tsv"));
+    let mut lines = Vec::with_capacity(dev.len() + ml.len());
+    let mut ml = ml.into_iter();
+    for line in dev {
+        lines.push(line);
+        lines.extend(ml.next());
+    }
+    lines.extend(ml);
     if lines.is_empty() {
         lines = vec![
             "How do I cancel my subscription?".into(),

@@ -78,15 +78,18 @@ pub fn parse_reference(pattern: &str) -> Result<Hir, PatternError> {
 
 /// Parses a rule pattern and rewrites it for the ASCII-safe text.
 pub fn compile(pattern: &str) -> Result<Hir, PatternError> {
-    let hir = parse_reference(pattern)?;
-    let words = Rewriter::new();
-    Ok(words.rewrite(&hir))
+    Rewriter::new().compile(pattern)
 }
 
-struct Rewriter {
-    /// Non-ASCII Unicode word characters: the only non-ASCII characters that
-    /// can occur (as escapes) in normalised text.
-    words: ClassUnicode,
+/// Rewrites many patterns, remembering the rewrite of every non-ASCII class.
+///
+/// Rule sets repeat the same few classes thousands of times (`\w`, `\W`,
+/// each case-folded letter of a script), and rewriting one means set
+/// operations against the thousands of ranges of [`appearing_words`]: with
+/// every language loaded that was most of the start-up time.
+#[derive(Default)]
+pub struct Rewriter {
+    memo: std::cell::RefCell<std::collections::HashMap<Vec<(char, char)>, Hir>>,
 }
 
 /// Non-ASCII word characters that can occur in normalised text: those that
@@ -119,10 +122,15 @@ fn appearing_words() -> &'static ClassUnicode {
 }
 
 impl Rewriter {
-    fn new() -> Self {
-        Rewriter {
-            words: appearing_words().clone(),
-        }
+    /// A rewriter with nothing remembered yet.
+    pub fn new() -> Self {
+        Rewriter::default()
+    }
+
+    /// [`compile`] with this rewriter's memory of classes.
+    pub fn compile(&self, pattern: &str) -> Result<Hir, PatternError> {
+        let hir = parse_reference(pattern)?;
+        Ok(self.rewrite(&hir))
     }
 
     fn rewrite(&self, hir: &Hir) -> Hir {
@@ -179,18 +187,42 @@ impl Rewriter {
     }
 
     fn class(&self, cls: &ClassUnicode) -> Hir {
+        let ascii_only = cls.ranges().last().is_none_or(|r| r.end() <= '\x7f');
+        if ascii_only {
+            // No non-ASCII word characters, so no escape part: only the
+            // upper-case letters go (what `class_uncached` does, without
+            // the set operations against every Unicode word character).
+            let mut ascii = cls.clone();
+            ascii.difference(&ClassUnicode::new([ClassUnicodeRange::new('A', 'Z')]));
+            return if ascii.iter().next().is_some() {
+                Hir::class(Class::Unicode(ascii))
+            } else {
+                Hir::fail()
+            };
+        }
+        let key: Vec<(char, char)> = cls.iter().map(|r| (r.start(), r.end())).collect();
+        if let Some(hir) = self.memo.borrow().get(&key) {
+            return hir.clone();
+        }
+        let hir = Self::class_uncached(cls);
+        self.memo.borrow_mut().insert(key, hir.clone());
+        hir
+    }
+
+    fn class_uncached(cls: &ClassUnicode) -> Hir {
+        let words = appearing_words();
         let mut ascii = cls.clone();
         ascii.intersect(&ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7f')]));
         ascii.difference(&ClassUnicode::new([ClassUnicodeRange::new('A', 'Z')]));
 
         let mut present = cls.clone();
-        present.intersect(&self.words);
+        present.intersect(words);
         let mut alternatives = Vec::new();
         if ascii.iter().next().is_some() {
             alternatives.push(Hir::class(Class::Unicode(ascii)));
         }
         if present.iter().next().is_some() {
-            let mut missing = self.words.clone();
+            let mut missing = words.clone();
             missing.difference(&present);
             alternatives.extend(escape_alternatives(&present, &missing));
         }

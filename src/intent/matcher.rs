@@ -12,7 +12,7 @@ use regex_automata::meta::Regex;
 use regex_automata::{PatternID, PatternSet};
 
 use super::normalize::{normalize, Normalized};
-use super::pattern::compile_single;
+use super::pattern::compile_all;
 use super::prefilter::Prefilter;
 use super::schema::IntentKind;
 use super::slots::SlotExtractor;
@@ -148,8 +148,15 @@ impl Matcher {
         // Markers match nearly every message, so they go first: `rank` stops
         // reading the match set after the last hit, usually among the first
         // few ids.
-        for def in markers.iter().chain(&rules).chain(&guards).chain(&hints) {
-            match compile_single(&def.pattern) {
+        let defs: Vec<&PatternDef> = markers
+            .iter()
+            .chain(&rules)
+            .chain(&guards)
+            .chain(&hints)
+            .collect();
+        let sources: Vec<&str> = defs.iter().map(|d| d.pattern.as_str()).collect();
+        for (def, compiled) in defs.iter().zip(compile_all(&sources)) {
+            match compiled {
                 Ok((hir, single)) => {
                     hirs.push(hir);
                     singles.push(single);
@@ -384,7 +391,14 @@ impl Matcher {
     /// True when the rule with this full id fires (matches, not vetoed).
     pub fn rule_fires(&self, rule_id: &str, text: &str) -> Option<bool> {
         let index = self.rules.iter().position(|r| r.id == rule_id)?;
-        let matched = self.scan(&normalize(text));
+        // Only this rule and its guards decide; the others need not run.
+        let wanted: Vec<usize> = std::iter::once(self.rule_pid(index))
+            .chain(self.rules[index].guards.iter().map(|&g| self.guard_pid(g)))
+            .map(|p| p.as_usize())
+            .collect();
+        let matched = self
+            .prefilter
+            .scan_among(normalize(text).as_str(), &self.singles, &wanted);
         Some(self.fires(index, &matched))
     }
 

@@ -314,9 +314,27 @@ impl Prefilter {
     /// The patterns (by id, out of `singles`) that match somewhere in
     /// `text`, the ASCII-safe normalised message.
     pub fn scan(&self, text: &str, singles: &[Regex]) -> PatternSet {
+        self.scan_where(text, singles, |_| true)
+    }
+
+    /// [`scan`](Self::scan) restricted to the patterns in `wanted`: the
+    /// same answer for those, through the same keyword selection, without
+    /// running the others. Checking one rule's examples needs only the rule
+    /// and its guards.
+    pub fn scan_among(&self, text: &str, singles: &[Regex], wanted: &[usize]) -> PatternSet {
+        self.scan_where(text, singles, |id| wanted.contains(&id))
+    }
+
+    #[inline]
+    fn scan_where(
+        &self,
+        text: &str,
+        singles: &[Regex],
+        wanted: impl Fn(usize) -> bool,
+    ) -> PatternSet {
         let mut matched = PatternSet::new(singles.len());
         for &id in &self.unfiltered {
-            if singles[id as usize].is_match(text) {
+            if wanted(id as usize) && singles[id as usize].is_match(text) {
                 matched.insert(PatternID::new_unchecked(id as usize));
             }
         }
@@ -333,7 +351,7 @@ impl Prefilter {
             for owner in &self.owners[m.pattern().as_usize()] {
                 let id = owner.pattern as usize;
                 let pid = PatternID::new_unchecked(id);
-                if matched.contains(pid) || searched.contains(pid) {
+                if matched.contains(pid) || searched.contains(pid) || !wanted(id) {
                     continue;
                 }
                 let found = if owner.prefix {
