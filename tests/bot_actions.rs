@@ -3,40 +3,23 @@
 
 use std::sync::Arc;
 
+mod common;
+
+use common::seeded::{SeededBot, TestAccount};
+
 use supportbot::auth::{AuthConfig, UserKey};
-use supportbot::conversation::{Lifecycle, LifecycleCommands};
-use supportbot::knowledge::KnowledgeSource;
 use supportbot::lifecycle::{AuditKind, Store};
-use supportbot::lifecycle::{Policy, Seed, SystemClock, TokenKey};
 use supportbot::model::AccountId;
 use supportbot::model::{ButtonAction, Command, Evidence, Identity, Inbound, Message, Platform};
-use supportbot::store::MemoryStore;
-use supportbot::{Bot, Knowledge};
+use supportbot::Bot;
 
 const MANAGE_GUILD: u64 = 1 << 5;
 
 async fn bot() -> Bot {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let key = TokenKey::from_bytes([7; 32]);
-    let service = Lifecycle::new(
-        store,
-        Policy::default(),
-        Default::default(),
-        Arc::new(SystemClock),
-        key,
-    );
-    let started = (chrono::Utc::now() - chrono::Days::new(5)).date_naive();
-    let seed = Seed::from_toml(&format!(
-        "[[account]]\nid = \"acme\"\nname = \"Acme\"\ncountry = \"NO\"\npreferred_locale = \"nb-NO\"\ndiscord_guild_ids = [111]\n\
-         [[subscription]]\nid = \"SUB-1\"\naccount = \"acme\"\nproduct = \"Microsoft 365\"\nseats = 2\nunit_price_minor = 10000\n\
-         currency = \"NOK\"\nperiod = \"monthly\"\nstarted = \"{started}\"\n"
-    ))
-    .expect("seed");
-    let op = supportbot::auth::authorize_operator(&Identity::local_operator(), &Default::default())
-        .expect("operator");
-    service.provision(&op, seed).await.expect("provisioned");
-    let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("knowledge");
-    Bot::with_lifecycle(knowledge, LifecycleCommands::new(service))
+    SeededBot::new()
+        .account(TestAccount::new("acme").in_guild(111))
+        .build()
+        .await
 }
 
 fn discord(user: &str, guild: Option<&str>, permissions: u64) -> Identity {
@@ -233,16 +216,10 @@ impl supportbot::lifecycle::Clock for PanickingClock {
 
 #[tokio::test]
 async fn a_panic_while_answering_one_message_gets_a_notice_and_the_next_message_is_answered() {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let service = Lifecycle::new(
-        store,
-        Policy::default(),
-        Default::default(),
-        Arc::new(PanickingClock),
-        TokenKey::from_bytes([7; 32]),
-    );
-    let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("knowledge");
-    let bot = Bot::with_lifecycle(knowledge, LifecycleCommands::new(service));
+    let bot = SeededBot::new()
+        .clock(Arc::new(PanickingClock))
+        .build()
+        .await;
     let reply = bot
         .handle(inbound(
             "p-1",
@@ -266,44 +243,22 @@ async fn a_panic_while_answering_one_message_gets_a_notice_and_the_next_message_
 /// Two accounts that both have a `SUB-1` (acme in guild 111, demo in guild
 /// 333); acme also has `SUB-2`. Discord user 999 is a support agent.
 async fn two_account_bot() -> Bot {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let auth = AuthConfig {
-        support_agents: vec![UserKey {
-            platform: Platform::Discord,
-            user_id: "999".into(),
-        }],
-        ..AuthConfig::default()
-    };
-    let service = Lifecycle::new(
-        store,
-        Policy::default(),
-        auth,
-        Arc::new(SystemClock),
-        TokenKey::from_bytes([7; 32]),
-    );
-    let started = (chrono::Utc::now() - chrono::Days::new(5)).date_naive();
-    let sub = |account: &str, id: &str| {
-        format!(
-            "[[subscription]]\nid = \"{id}\"\naccount = \"{account}\"\nproduct = \"Microsoft 365\"\nseats = 2\n\
-             unit_price_minor = 10000\ncurrency = \"NOK\"\nperiod = \"monthly\"\nstarted = \"{started}\"\n"
+    SeededBot::new()
+        .auth(AuthConfig {
+            support_agents: vec![UserKey {
+                platform: Platform::Discord,
+                user_id: "999".into(),
+            }],
+            ..AuthConfig::default()
+        })
+        .account(
+            TestAccount::new("acme")
+                .in_guild(111)
+                .with_subscriptions(&["SUB-1", "SUB-2"]),
         )
-    };
-    let seed = format!(
-        "[[account]]\nid = \"acme\"\nname = \"Acme\"\ncountry = \"NO\"\npreferred_locale = \"nb-NO\"\ndiscord_guild_ids = [111]\n\
-         [[account]]\nid = \"demo\"\nname = \"Demo\"\ncountry = \"NO\"\npreferred_locale = \"nb-NO\"\ndiscord_guild_ids = [333]\n\
-         {}{}{}",
-        sub("acme", "SUB-1"),
-        sub("acme", "SUB-2"),
-        sub("demo", "SUB-1"),
-    );
-    let op = supportbot::auth::authorize_operator(&Identity::local_operator(), &Default::default())
-        .expect("operator");
-    service
-        .provision(&op, Seed::from_toml(&seed).expect("seed"))
+        .account(TestAccount::new("demo").in_guild(333))
+        .build()
         .await
-        .expect("provisioned");
-    let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("knowledge");
-    Bot::with_lifecycle(knowledge, LifecycleCommands::new(service))
 }
 
 fn english(id: &str, identity: Identity, command: Command) -> Inbound {

@@ -147,16 +147,6 @@ async fn dispatch(
             token,
             typed: account,
         },
-        AdminCommand::Export { account } if opts.json => {
-            // The same authorisation and audited export as chat, printed as
-            // the export object itself rather than a reply with an attachment.
-            let id = AccountId::parse(&account)?;
-            let event = EventId::new(operator.platform, &request_id(opts))?;
-            let admin = service.authorize(&operator, &id, Some(&event)).await?;
-            let export = service.export(&admin, Some(&event)).await?;
-            println!("{}", serde_json::to_string(&export)?);
-            return Ok(ExitCode::SUCCESS);
-        }
         AdminCommand::Export { account } => Command::Export {
             account: Some(account),
         },
@@ -322,6 +312,12 @@ async fn print_reply(
     reply: &Reply,
     opts: &AdminOptions,
 ) -> anyhow::Result<()> {
+    if let (true, Some(export)) = (opts.json, &reply.attachment) {
+        // The export itself, on one line, rather than a reply carrying it.
+        let data: serde_json::Value = serde_json::from_str(&export.text)?;
+        println!("{data}");
+        return Ok(());
+    }
     if opts.json {
         let operator = Identity::local_operator();
         let event = EventId::new(operator.platform, request)?;

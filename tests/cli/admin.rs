@@ -267,11 +267,9 @@ fn a_closed_accounts_audit_log_and_export_stay_readable_to_support() {
         "{audit:?}"
     );
 
-    let replies = data.json_lines(&["export", "acme", "--json"]);
-    assert_eq!(replies[0]["answer_key"], "action-export", "{replies:?}");
-    let export: Value =
-        serde_json::from_str(replies[0]["attachment"]["text"].as_str().unwrap_or("{}"))
-            .expect("export JSON");
+    let lines = data.json_lines(&["export", "acme", "--json"]);
+    let export = &lines[0];
+    assert_eq!(export["account"]["id"], "acme", "{lines:?}");
     assert!(export["account"]["closed_at"].is_string(), "{export}");
     assert!(!export["audit"]
         .as_array()

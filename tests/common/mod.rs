@@ -72,6 +72,7 @@ pub fn stderr_of(output: &std::process::Output) -> String {
 pub mod corpus;
 pub mod discord;
 pub mod discord_peer;
+pub mod seeded;
 pub mod source_counts;
 #[allow(unused_imports)]
 pub use corpus::*;

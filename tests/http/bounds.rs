@@ -8,18 +8,13 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use supportbot::auth::AuthConfig;
-use supportbot::conversation::{Lifecycle, LifecycleCommands};
-use supportbot::knowledge::KnowledgeSource;
-use supportbot::lifecycle::{Policy, SystemClock, TokenKey};
-use supportbot::store::MemoryStore;
-use supportbot::{Bot, Knowledge};
+use supportbot::Bot;
 
 use crate::common::discord::{signing_key, spawn_discord_with, FakeDiscord};
+use crate::common::seeded::SeededBot;
 use crate::teams::{sign, Harness, KEY2};
 
 static SERVES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -241,22 +236,14 @@ async fn a_huge_teams_command_is_answered_with_a_short_refusal() {
 }
 
 /// A bot with lifecycle commands and nothing provisioned.
-fn lifecycle_bot() -> Bot {
-    let service = Lifecycle::new(
-        Arc::new(MemoryStore::new()),
-        Policy::default(),
-        AuthConfig::default(),
-        Arc::new(SystemClock),
-        TokenKey::from_bytes([9; 32]),
-    );
-    let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("embedded knowledge");
-    Bot::with_lifecycle(knowledge, LifecycleCommands::new(service))
+async fn lifecycle_bot() -> Bot {
+    SeededBot::new().token_key([9; 32]).build().await
 }
 
 #[tokio::test]
 async fn a_huge_discord_option_is_answered_with_a_short_refusal() {
     let discord = FakeDiscord::start().await;
-    let server = spawn_discord_with(lifecycle_bot(), &discord.base, |_| {}).await;
+    let server = spawn_discord_with(lifecycle_bot().await, &discord.base, |_| {}).await;
     let interaction = json!({
         "id": "1175928719452839946", "application_id": "42", "type": 2,
         "token": "interaction-token", "version": 1,

@@ -16,21 +16,16 @@ use secrecy::{SecretSlice, SecretString};
 use serde_json::{json, Value};
 use supportbot::auth::AuthConfig;
 use supportbot::config::{TeamsBotSettings, TeamsSettings};
-use supportbot::conversation::{Lifecycle, LifecycleCommands};
-use supportbot::knowledge::KnowledgeSource;
-use supportbot::lifecycle::Store;
-use supportbot::lifecycle::{Policy, Seed, SystemClock, TokenKey};
-use supportbot::model::Identity;
-use supportbot::store::MemoryStore;
 use supportbot::transport::http::App;
 use supportbot::transport::metrics::Metrics;
 use supportbot::transport::teams::webhook as teams_webhook;
 use supportbot::transport::teams::{routes, TeamsState};
-use supportbot::{Bot, Knowledge};
+use supportbot::Bot;
 
 use super::teams_peer::{
     create_conversation, keys, metadata, post_message, reply, serve, token, upload, Peer, Posted,
 };
+use crate::common::seeded::{SeededBot, TestAccount};
 
 pub(crate) const APP_ID: &str = "3d4f7c1e-0000-4000-8000-00000000b0b0";
 pub(crate) const ISSUER: &str = "https://api.botframework.com";
@@ -152,38 +147,22 @@ impl Harness {
 /// A bot running lifecycle commands for the account `acme`, bound to the
 /// fixtures' tenant, whose admins are the fixtures' two senders.
 async fn bot_with_actions() -> Bot {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let auth = AuthConfig {
-        teams_admins: vec![
-            (TENANT.into(), CHANNEL_ADMIN.into()),
-            (TENANT.into(), PERSONAL_ADMIN.into()),
-        ],
-        ..AuthConfig::default()
-    };
-    let service = Lifecycle::new(
-        store,
-        Policy::default(),
-        auth,
-        Arc::new(SystemClock),
-        TokenKey::from_bytes([9; 32]),
-    );
-    let started = (chrono::Utc::now() - chrono::Days::new(5)).date_naive();
-    let seed = Seed::from_toml(&format!(
-        "[[account]]\nid = \"acme\"\nname = \"Acme\"\ncountry = \"US\"\npreferred_locale = \"en-US\"\n\
-         teams_tenant_ids = [\"{TENANT}\"]\n\
-         [[subscription]]\nid = \"SUB-1\"\naccount = \"acme\"\nproduct = \"Microsoft 365\"\nseats = 2\n\
-         unit_price_minor = 10000\ncurrency = \"USD\"\nperiod = \"monthly\"\nstarted = \"{started}\"\n"
-    ))
-    .expect("seed");
-    let operator =
-        supportbot::auth::authorize_operator(&Identity::local_operator(), &AuthConfig::default())
-            .expect("operator");
-    service
-        .provision(&operator, seed)
+    SeededBot::new()
+        .auth(AuthConfig {
+            teams_admins: vec![
+                (TENANT.into(), CHANNEL_ADMIN.into()),
+                (TENANT.into(), PERSONAL_ADMIN.into()),
+            ],
+            ..AuthConfig::default()
+        })
+        .token_key([9; 32])
+        .account(
+            TestAccount::new("acme")
+                .billed("US", "en-US", "USD")
+                .in_tenant(TENANT),
+        )
+        .build()
         .await
-        .expect("provisioned");
-    let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("embedded knowledge");
-    Bot::with_lifecycle(knowledge, LifecycleCommands::new(service))
 }
 
 pub(crate) fn sign(kid: &str, pem: &str, claims: &Value) -> String {
