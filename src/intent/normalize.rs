@@ -129,7 +129,7 @@ pub fn normalize(input: &str) -> Normalized {
 pub fn normalize_pattern_char(c: char) -> String {
     let mut s = String::new();
     let nfkc: String = std::iter::once(pre_fold(c)).nfkc().collect();
-    for c in nfkc.chars().default_case_fold().filter_map(fold_script) {
+    for c in nfkc.chars().flat_map(fold_char) {
         match classify(c) {
             Class::Ascii(b) => s.push(b as char),
             Class::Word => s.push(c),
@@ -138,6 +138,16 @@ pub fn normalize_pattern_char(c: char) -> String {
         }
     }
     s
+}
+
+/// `c` case-folded and script-folded. The script fold runs before case
+/// folding as well as after: full case folding expands ΐ and ΰ into a base
+/// and two marks, which a second pass would compose and fold to ι and υ.
+fn fold_char(c: char) -> impl Iterator<Item = char> {
+    fold_script(pre_fold(c))
+        .into_iter()
+        .flat_map(|c| std::iter::once(c).default_case_fold())
+        .filter_map(fold_script)
 }
 
 /// True when `c` can occur in normalised text as itself: case folding and
@@ -309,10 +319,7 @@ impl Encoder {
             self.push_ascii(ascii_byte(c as u8), offset);
             return;
         }
-        for f in std::iter::once(pre_fold(c))
-            .default_case_fold()
-            .filter_map(fold_script)
-        {
+        for f in fold_char(c) {
             match classify(f) {
                 Class::Ascii(b) => self.push_ascii(b, offset),
                 Class::Word => {
@@ -358,11 +365,7 @@ fn settled(cluster: &str) -> Vec<char> {
             if c.is_ascii() {
                 out.push(c);
             } else if get_general_category(c) != GeneralCategory::Format {
-                out.extend(
-                    std::iter::once(pre_fold(c))
-                        .default_case_fold()
-                        .filter_map(fold_script),
-                );
+                out.extend(fold_char(c));
             }
         }
         out
