@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{user_actor, Engine, MAX_ATTEMPTS};
+use super::token_use::TokenUse;
+use super::Engine;
 use crate::auth::{self, UserKey};
 use crate::lifecycle::action::Action;
 use crate::lifecycle::audit::{AuditKind, AuditRecord};
@@ -28,37 +29,25 @@ impl<S: Store> Engine<S> {
         event: &EventId,
         now: DateTime<Utc>,
     ) -> Result<Receipt, LifecycleError> {
-        let user = UserKey::of(identity);
-        let as_receipt = |o: StoredOutcome| match o {
-            StoredOutcome::Confirmed(r) => Ok(r),
-            StoredOutcome::Proposed(_) | StoredOutcome::Dismissed(_) => {
-                Err(LifecycleError::EventMismatch)
-            }
+        let how = TokenUse {
+            kind: AuditKind::Confirmed,
+            stored: |o| match o {
+                StoredOutcome::Confirmed(r) => Some(r),
+                StoredOutcome::Proposed(_) | StoredOutcome::Dismissed(_) => None,
+            },
+            // A credit for the same term committed meanwhile is a lost race
+            // too: the next attempt plans against it.
+            retry: |e| {
+                matches!(
+                    e,
+                    StoreError::Conflict(_) | StoreError::DuplicateCredit { .. }
+                )
+            },
+            race: "confirmation kept losing races",
         };
-        if let Some(o) = self.lookup_replay(event, &user)? {
-            return as_receipt(o);
-        }
-        let rec = AuditRecord::new(now, user_actor(identity), AuditKind::Confirmed).about(
-            None,
-            None,
-            None,
-            Some(event),
-        );
-        let id = self
-            .key
-            .verify(token)
-            .map_err(|e| self.refuse(e, rec.clone()))?;
-        for _ in 0..MAX_ATTEMPTS {
-            match self.try_confirm(identity, id, typed_back, event, now, &rec) {
-                Err(LifecycleError::Internal(
-                    StoreError::Conflict(_) | StoreError::DuplicateCredit { .. },
-                )) => continue,
-                Ok((Committed::Applied, receipt)) => return Ok(receipt),
-                Ok((Committed::Replayed(r), _)) => return as_receipt(self.replayed(*r, &user)?),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(StoreError::Conflict("confirmation kept losing races".into()).into())
+        self.use_token(identity, token, event, now, how, |id, rec| {
+            self.try_confirm(identity, id, typed_back, event, now, rec)
+        })
     }
 
     fn try_confirm(

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{user_actor, Engine, MAX_ATTEMPTS};
+use super::token_use::TokenUse;
+use super::Engine;
 use crate::auth::UserKey;
 use crate::lifecycle::audit::{AuditKind, AuditRecord};
 use crate::lifecycle::error::LifecycleError;
@@ -24,33 +25,19 @@ impl<S: Store> Engine<S> {
         event: &EventId,
         now: DateTime<Utc>,
     ) -> Result<Dismissal, LifecycleError> {
-        let user = UserKey::of(identity);
-        let as_dismissal = |o: StoredOutcome| match o {
-            StoredOutcome::Dismissed(d) => Ok(d),
-            _ => Err(LifecycleError::EventMismatch),
+        let how = TokenUse {
+            kind: AuditKind::Dismissed,
+            stored: |o| match o {
+                StoredOutcome::Dismissed(d) => Some(d),
+                StoredOutcome::Proposed(_) | StoredOutcome::Confirmed(_) => None,
+            },
+            retry: |e| matches!(e, StoreError::Conflict(_)),
+            race: "dismissal kept losing races",
         };
-        if let Some(o) = self.lookup_replay(event, &user)? {
-            return as_dismissal(o);
-        }
-        let rec = AuditRecord::new(now, user_actor(identity), AuditKind::Dismissed).about(
-            None,
-            None,
-            None,
-            Some(event),
-        );
-        let id = self
-            .key
-            .verify(token)
-            .map_err(|e| self.refuse(e, rec.clone()))?;
-        for _ in 0..MAX_ATTEMPTS {
-            match self.try_dismiss(&user, id, event, now, &rec) {
-                Err(LifecycleError::Internal(StoreError::Conflict(_))) => continue,
-                Ok((Committed::Applied, dismissal)) => return Ok(dismissal),
-                Ok((Committed::Replayed(r), _)) => return as_dismissal(self.replayed(*r, &user)?),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(StoreError::Conflict("dismissal kept losing races".into()).into())
+        let user = UserKey::of(identity);
+        self.use_token(identity, token, event, now, how, |id, rec| {
+            self.try_dismiss(&user, id, event, now, rec)
+        })
     }
 
     fn try_dismiss(

@@ -9,6 +9,7 @@ mod authorize;
 mod confirm;
 mod dismiss;
 mod propose;
+mod token_use;
 
 pub use authorize::Attempt;
 
