@@ -359,25 +359,14 @@ impl Encoder {
 /// change nothing. The result is fed to `push_folded` again, which folds
 /// settled text to itself.
 fn settled(cluster: &str) -> Vec<char> {
-    let fold = |chars: &mut dyn Iterator<Item = char>| -> Vec<char> {
-        let mut out = Vec::new();
-        for c in chars {
-            if c.is_ascii() {
-                out.push(c);
-            } else if get_general_category(c) != GeneralCategory::Format {
-                out.extend(fold_char(c));
-            }
-        }
-        out
-    };
-    let mut chars = fold(&mut cluster.chars().filter(|&c| !is_format(c)).nfkc());
-    drop_absorbed_marks(&mut chars, &fold);
+    let mut chars = fold_chars(cluster.chars().filter(|&c| !is_format(c)).nfkc());
+    drop_absorbed_marks(&mut chars);
     // With absorbed marks gone, one more pass settles what is left (İ + ́
     // folds to i + ́, which composes to í once and stays); the bound only
     // guards against a Unicode table we have not thought of.
     for _ in 0..3 {
-        let mut again = fold(&mut chars.iter().copied().nfkc());
-        drop_absorbed_marks(&mut again, &fold);
+        let mut again = fold_chars(chars.iter().copied().nfkc());
+        drop_absorbed_marks(&mut again);
         if again == chars {
             break;
         }
@@ -386,14 +375,25 @@ fn settled(cluster: &str) -> Vec<char> {
     chars
 }
 
+/// `fold_char` over a run of characters, ASCII left for `push_folded` to
+/// map and format characters dropped.
+fn fold_chars(chars: impl Iterator<Item = char>) -> Vec<char> {
+    let mut out = Vec::new();
+    for c in chars {
+        if c.is_ascii() {
+            out.push(c);
+        } else if !is_format(c) {
+            out.extend(fold_char(c));
+        }
+    }
+    out
+}
+
 /// Drops each combining mark that would compose with its base into a letter
 /// that folds back to the base (ι + ́ → ί → ι, е + ̈ → ё → е). Without this a
 /// base followed by k such marks would need k passes to settle; with it one
 /// linear pass does, whatever the input's length.
-fn drop_absorbed_marks(
-    chars: &mut Vec<char>,
-    fold: &dyn Fn(&mut dyn Iterator<Item = char>) -> Vec<char>,
-) {
+fn drop_absorbed_marks(chars: &mut Vec<char>) {
     use unicode_normalization::char::{canonical_combining_class, compose};
     let mut base: Option<char> = None;
     chars.retain(|&c| {
@@ -403,7 +403,7 @@ fn drop_absorbed_marks(
         }
         let absorbed = base
             .and_then(|b| compose(b, c).map(|k| (b, k)))
-            .is_some_and(|(b, k)| fold(&mut std::iter::once(k)) == [b]);
+            .is_some_and(|(b, k)| fold_char(k).eq([b]));
         !absorbed
     });
 }
