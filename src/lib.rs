@@ -28,6 +28,10 @@
 //! - [`handoff`]: handing a conversation to a person: tickets, first-come
 //!   claims, the quiet bot while a person has it; owns its port
 //!   [`handoff::TicketStore`].
+//! - [`record`]: the conversation record: every handled message, redacted
+//!   before it is stored ([`record::redact`]), kept for the retention, read
+//!   by `supportbot report` and the privacy export/erase; owns its port
+//!   [`record::RecordStore`].
 //! - [`model`]: `Inbound`, `Reply`, `Identity`.
 //! - [`transport`]: the `serve` HTTP server and the platform transports
 //!   (Discord interactions, Teams bot and outgoing webhook), adapting signed
@@ -55,6 +59,7 @@ pub mod knowledge;
 pub mod lifecycle;
 pub mod locale;
 pub mod model;
+pub mod record;
 pub mod source;
 pub mod store;
 pub mod transport;

@@ -375,6 +375,7 @@ const DOMAIN_MODULES: &[&str] = &[
     "auth",
     "conversation",
     "handoff",
+    "record",
     "model",
     "knowledge",
 ];

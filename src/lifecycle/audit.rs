@@ -43,6 +43,8 @@ pub enum AuditKind {
     Provisioned,
     /// An export was produced.
     Exported,
+    /// Stored data about a person was deleted at their request.
+    Erased,
 }
 
 /// One audit log entry.

@@ -40,11 +40,15 @@ pub enum Tree {
     HandoffUsers,
     /// `platform:event` → the `TicketId` that event opened.
     HandoffEvents,
+    /// `time(ms, BE, sign-flipped) event` → conversation record `Entry`.
+    Records,
+    /// `platform 0 user 0 record key` → nothing: the record by user.
+    RecordUsers,
 }
 
 impl Tree {
     /// Every tree, in a fixed order (the sled transaction tuple order).
-    pub const ALL: [Tree; 10] = [
+    pub const ALL: [Tree; 12] = [
         Tree::Accounts,
         Tree::Subscriptions,
         Tree::Credits,
@@ -55,6 +59,8 @@ impl Tree {
         Tree::TicketHistory,
         Tree::HandoffUsers,
         Tree::HandoffEvents,
+        Tree::Records,
+        Tree::RecordUsers,
     ];
 
     /// Tree name on disk.
@@ -70,6 +76,8 @@ impl Tree {
             Tree::TicketHistory => "handoff_history",
             Tree::HandoffUsers => "handoff_users",
             Tree::HandoffEvents => "handoff_events",
+            Tree::Records => "records",
+            Tree::RecordUsers => "record_users",
         }
     }
 }

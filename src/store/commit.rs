@@ -8,10 +8,11 @@ use super::codec::{
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{AuditRecord, Credit};
 use crate::lifecycle::{Committed, StoreError, WriteSet};
+use crate::record::RecordWrite;
 
-/// One caller's writes: the lifecycle's or the handoff's. Both go through the
-/// same group commit and journal, so both are durable before they are
-/// acknowledged.
+/// One caller's writes: the lifecycle's, the handoff's or the record's. All go
+/// through the same group commit and journal, so all are durable before they
+/// are acknowledged.
 #[derive(Debug)]
 #[expect(
     clippy::large_enum_variant,
@@ -22,6 +23,8 @@ pub(crate) enum StoreWrite {
     Lifecycle(WriteSet),
     /// A handoff write.
     Handoff(HandoffWrite),
+    /// A conversation-record write.
+    Record(RecordWrite),
 }
 
 /// The result of a [`StoreWrite`].
@@ -31,6 +34,8 @@ pub(crate) enum StoreCommitted {
     Lifecycle(Committed),
     /// Of a handoff write.
     Handoff(HandoffCommitted),
+    /// Of a record write.
+    Record,
 }
 
 /// Applies either kind of write inside a backend transaction (see [`apply`]).
@@ -41,6 +46,7 @@ pub(crate) fn apply_write<X: Tx>(
     Ok(match w {
         StoreWrite::Lifecycle(ws) => apply(tx, ws)?.map(StoreCommitted::Lifecycle),
         StoreWrite::Handoff(h) => super::handoff::apply(tx, h)?.map(StoreCommitted::Handoff),
+        StoreWrite::Record(r) => super::record::apply(tx, r)?.map(|()| StoreCommitted::Record),
     })
 }
 

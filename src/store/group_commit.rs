@@ -16,6 +16,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use super::commit::{StoreCommitted, StoreWrite};
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{Committed, StoreError, WriteSet};
+use crate::record::RecordWrite;
 
 /// Upper bound on write sets per sync; keeps one batch's latency bounded.
 const MAX_BATCH: usize = 256;
@@ -91,7 +92,7 @@ impl<B: Backend> GroupCommit<B> {
     pub(crate) fn commit(&self, ws: WriteSet) -> Result<Committed, StoreError> {
         match self.submit(Op::Commit(Box::new(StoreWrite::Lifecycle(ws))))? {
             StoreCommitted::Lifecycle(c) => Ok(c),
-            StoreCommitted::Handoff(_) => Err(StoreError::CommitLost),
+            StoreCommitted::Handoff(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
         }
     }
 
@@ -99,7 +100,17 @@ impl<B: Backend> GroupCommit<B> {
     pub(crate) fn commit_handoff(&self, w: HandoffWrite) -> Result<HandoffCommitted, StoreError> {
         match self.submit(Op::Commit(Box::new(StoreWrite::Handoff(w))))? {
             StoreCommitted::Handoff(c) => Ok(c),
-            StoreCommitted::Lifecycle(_) => Err(StoreError::CommitLost),
+            StoreCommitted::Lifecycle(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
+        }
+    }
+
+    /// Commits a record write and blocks until it is durable (or failed).
+    pub(crate) fn commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
+        match self.submit(Op::Commit(Box::new(StoreWrite::Record(w))))? {
+            StoreCommitted::Record => Ok(()),
+            StoreCommitted::Lifecycle(_) | StoreCommitted::Handoff(_) => {
+                Err(StoreError::CommitLost)
+            }
         }
     }
 

@@ -16,6 +16,7 @@ use crate::lifecycle::{
 };
 use crate::lifecycle::{Committed, StoreError, WriteSet};
 use crate::model::AccountId;
+use crate::record::RecordWrite;
 
 type Table = BTreeMap<Vec<u8>, Vec<u8>>;
 /// Staged writes: `None` marks a removal.
@@ -48,14 +49,23 @@ impl MemoryStore {
     fn raw_commit(&self, ws: WriteSet) -> Result<Committed, StoreError> {
         match self.commit_write(&StoreWrite::Lifecycle(ws))? {
             StoreCommitted::Lifecycle(c) => Ok(c),
-            StoreCommitted::Handoff(_) => Err(StoreError::CommitLost),
+            StoreCommitted::Handoff(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
         }
     }
 
     fn raw_commit_handoff(&self, w: HandoffWrite) -> Result<HandoffCommitted, StoreError> {
         match self.commit_write(&StoreWrite::Handoff(w))? {
             StoreCommitted::Handoff(c) => Ok(c),
-            StoreCommitted::Lifecycle(_) => Err(StoreError::CommitLost),
+            StoreCommitted::Lifecycle(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
+        }
+    }
+
+    fn raw_commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
+        match self.commit_write(&StoreWrite::Record(w))? {
+            StoreCommitted::Record => Ok(()),
+            StoreCommitted::Lifecycle(_) | StoreCommitted::Handoff(_) => {
+                Err(StoreError::CommitLost)
+            }
         }
     }
 
@@ -74,7 +84,8 @@ impl MemoryStore {
         if matches!(
             result,
             Ok(StoreCommitted::Lifecycle(Committed::Applied)
-                | StoreCommitted::Handoff(HandoffCommitted::Applied))
+                | StoreCommitted::Handoff(HandoffCommitted::Applied)
+                | StoreCommitted::Record)
         ) {
             inner.seq = seq;
             for ((tree, key), value) in overlay {
@@ -158,3 +169,4 @@ impl Tx for Staged<'_> {
 
 impl_store!(MemoryStore);
 super::handoff::impl_ticket_store!(MemoryStore);
+super::record::impl_record_store!(MemoryStore);

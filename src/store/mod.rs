@@ -1,4 +1,6 @@
-//! Storage adapters of the lifecycle's port ([`crate::lifecycle::Store`]):
+//! Storage adapters of the lifecycle's port ([`crate::lifecycle::Store`]), the
+//! handoff's ([`crate::handoff::TicketStore`]) and the record's
+//! ([`crate::record::RecordStore`]):
 //! [`MemoryStore`] for tests and demos, [`SledStore`] (journal, group commit)
 //! in production.
 //!
@@ -13,6 +15,7 @@ mod journaled;
 pub mod memory;
 mod overlay;
 mod raw;
+mod record;
 pub mod sled;
 
 pub use self::memory::MemoryStore;

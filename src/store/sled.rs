@@ -1,7 +1,8 @@
 //! The sled-backed [`Store`](crate::lifecycle::Store). The only file in the crate that imports sled.
 //!
 //! Trees: `accounts`, `subscriptions`, `credits`, `audit`, `idempotency`, `confirmations`,
-//! and the handoff's `handoff_tickets`, `handoff_history`, `handoff_users`, `handoff_events`
+//! the handoff's `handoff_tickets`, `handoff_history`, `handoff_users`, `handoff_events`,
+//! and the conversation record's `records`, `record_users`
 //! (layouts in [`super::codec`]). Commits go through group commit and
 //! the [journaled writer](super::journaled): each batch is planned, synced to the redo
 //! journal (`supportbot.journal` in the same directory), then applied to sled and
@@ -29,6 +30,7 @@ use crate::lifecycle::{
 };
 use crate::lifecycle::{Committed, StoreError, WriteSet};
 use crate::model::AccountId;
+use crate::record::RecordWrite;
 
 /// A durable store in a sled directory.
 pub struct SledStore {
@@ -154,6 +156,10 @@ impl SledStore {
         self.writer.commit_handoff(w)
     }
 
+    fn raw_commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
+        self.writer.commit_record(w)
+    }
+
     fn raw_sync(&self) -> Result<(), StoreError> {
         self.writer.sync()
     }
@@ -276,3 +282,4 @@ impl Base for SledEngine {
 
 impl_store!(SledStore);
 super::handoff::impl_ticket_store!(SledStore);
+super::record::impl_record_store!(SledStore);
