@@ -35,9 +35,39 @@ pub fn run(
     if let AdminCommand::Handoff(command) = command {
         return super::handoff::run(settings, command, &opts);
     }
+    if let AdminCommand::Privacy(command) = command {
+        return super::privacy::run(settings, command, &opts);
+    }
+    if let AdminCommand::Tick = command {
+        let services = super::lifecycle::open_all(settings, opts.now)?;
+        return runtime()?.block_on(tick(&services, &opts));
+    }
     let service = super::lifecycle::open(settings, opts.now)?;
     let bot = Bot::with_lifecycle(knowledge, LifecycleCommands::new(service.clone()));
     runtime()?.block_on(dispatch(&bot, &service, command, &opts))
+}
+
+/// `admin tick`: the scheduler's work once, the record's retention included.
+async fn tick(
+    services: &super::lifecycle::Services,
+    opts: &AdminOptions,
+) -> anyhow::Result<ExitCode> {
+    let service = &services.lifecycle;
+    let report = service.tick(service.now()).await?;
+    let purged = services.record.purge(service.now()).await?;
+    if opts.json {
+        let mut line = serde_json::to_value(&report)?;
+        if let Some(fields) = line.as_object_mut() {
+            fields.insert("records_purged".into(), purged.into());
+        }
+        println!("{line}");
+    } else {
+        println!(
+            "applied {} transitions and {} renewals; {} proposals expired; {} recorded messages past retention deleted",
+            report.transitions, report.renewals, report.expired_proposals, purged
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn dispatch(
@@ -178,18 +208,8 @@ async fn dispatch(
             return Ok(ExitCode::SUCCESS);
         }
         // `run` takes these before the lifecycle opens the database.
-        AdminCommand::Handoff(_) => bail!("handoff commands do not run here"),
-        AdminCommand::Tick => {
-            let report = service.tick(service.now()).await?;
-            if opts.json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                println!(
-                    "applied {} transitions and {} renewals; {} proposals expired",
-                    report.transitions, report.renewals, report.expired_proposals
-                );
-            }
-            return Ok(ExitCode::SUCCESS);
+        AdminCommand::Handoff(_) | AdminCommand::Privacy(_) | AdminCommand::Tick => {
+            bail!("this admin command does not run here")
         }
     };
     let request = request_id(opts);

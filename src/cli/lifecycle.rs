@@ -1,5 +1,5 @@
-//! Opening the lifecycle and handoff services for the CLI: the sled database
-//! in the data directory (one store shared by both), the policy file, the
+//! Opening the lifecycle, handoff and record services for the CLI: the sled
+//! database in the data directory (one store shared by all), the policy file, the
 //! authorisation config and the token key.
 
 use std::path::Path;
@@ -14,6 +14,7 @@ use crate::handoff::{HandoffService, TicketStore};
 use crate::knowledge::Knowledge;
 use crate::lifecycle::Store;
 use crate::lifecycle::{Clock, ManualClock, Policy, SystemClock, TokenKey};
+use crate::record::{RecordService, RecordStore};
 use crate::store::SledStore;
 use crate::Bot;
 
@@ -32,6 +33,21 @@ pub fn open_with_handoff(
     settings: &Settings,
     now: Option<DateTime<Utc>>,
 ) -> anyhow::Result<(Lifecycle, HandoffService)> {
+    open_all(settings, now).map(|s| (s.lifecycle, s.handoff))
+}
+
+/// Every service over the one database.
+pub struct Services {
+    /// Subscription lifecycle.
+    pub lifecycle: Lifecycle,
+    /// Handing conversations to people.
+    pub handoff: HandoffService,
+    /// The conversation record.
+    pub record: RecordService,
+}
+
+/// Opens the lifecycle, the handoff and the record over one database.
+pub fn open_all(settings: &Settings, now: Option<DateTime<Utc>>) -> anyhow::Result<Services> {
     std::fs::create_dir_all(&settings.data_dir).with_context(|| {
         format!(
             "cannot create data directory {}",
@@ -49,14 +65,20 @@ pub fn open_with_handoff(
     let key = token_key(&settings.data_dir)?;
     let sled = Arc::new(SledStore::open(settings.data_dir.join("db"))?);
     let store: Arc<dyn Store> = Arc::clone(&sled) as Arc<dyn Store>;
-    let tickets: Arc<dyn TicketStore> = sled;
+    let tickets: Arc<dyn TicketStore> = Arc::clone(&sled) as Arc<dyn TicketStore>;
+    let records: Arc<dyn RecordStore> = sled;
     let clock: Arc<dyn Clock> = match now {
         Some(at) => Arc::new(ManualClock::new(at)),
         None => Arc::new(SystemClock),
     };
     let handoff = HandoffService::new(tickets, Arc::clone(&clock), settings.handoff.clone());
+    let record = RecordService::new(records, Arc::clone(&clock), settings.record.clone());
     let lifecycle = Lifecycle::new(store, policy, settings.auth.clone(), clock, key);
-    Ok((lifecycle, handoff))
+    Ok(Services {
+        lifecycle,
+        handoff,
+        record,
+    })
 }
 
 /// What the chat transports run on when the database opens.
@@ -65,13 +87,17 @@ pub struct ChatServices {
     pub actions: LifecycleCommands,
     /// Handing conversations to people.
     pub handoff: HandoffService,
+    /// The conversation record.
+    pub record: RecordService,
 }
 
 /// The bot for `chat` and `ask`: with actions and handoff when the database
 /// opened, answering questions only otherwise.
 pub fn chat_bot(knowledge: Knowledge, services: Option<ChatServices>) -> Bot {
     match services {
-        Some(s) => Bot::with_lifecycle(knowledge, s.actions).with_handoff(s.handoff),
+        Some(s) => Bot::with_lifecycle(knowledge, s.actions)
+            .with_handoff(s.handoff)
+            .with_record(s.record),
         None => Bot::new(knowledge),
     }
 }
@@ -80,10 +106,11 @@ pub fn chat_bot(knowledge: Knowledge, services: Option<ChatServices>) -> Bot {
 /// opened (another process holds it), the bot still answers questions and
 /// says why actions are off.
 pub fn open_for_chat(settings: &Settings) -> Option<ChatServices> {
-    match open_with_handoff(settings, None) {
-        Ok((service, handoff)) => Some(ChatServices {
-            actions: LifecycleCommands::new(service),
-            handoff,
+    match open_all(settings, None) {
+        Ok(s) => Some(ChatServices {
+            actions: LifecycleCommands::new(s.lifecycle),
+            handoff: s.handoff,
+            record: s.record,
         }),
         Err(e) => {
             eprintln!("note: subscription actions and handoff are off: {e:#}");

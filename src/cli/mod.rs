@@ -14,6 +14,8 @@ mod handoff;
 mod import;
 mod lifecycle;
 mod oneshot;
+mod privacy;
+mod report;
 mod serve;
 
 use std::path::PathBuf;
@@ -74,6 +76,11 @@ pub enum CliCommand {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
+    /// What the bot was asked and how it did, from the conversation record:
+    /// messages, intents and not-understood rate by locale and day, the most
+    /// frequent not-understood and guard-vetoed messages (redacted), handoffs
+    /// and feedback.
+    Report(report::ReportArgs),
     /// Run every configured transport (Discord HTTP endpoint, …) plus
     /// `GET /healthz` and `GET /metrics` on SUPPORTBOT_HTTP_ADDR.
     Serve,
@@ -200,6 +207,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let out = a.out.unwrap_or_else(|| settings.articles_dir.clone());
             import::run(&a.src, &out)
         }
+        CliCommand::Report(a) => report::run(&settings, &a),
         command => {
             let knowledge = load_knowledge(&settings)?;
             match command {
@@ -220,7 +228,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 CliCommand::Discord(DiscordCommand::Register { guild, print }) => {
                     discord::register(&settings, &knowledge, guild.as_deref(), print)
                 }
-                CliCommand::Intents(_) | CliCommand::ImportArticles(_) => Ok(ExitCode::SUCCESS),
+                CliCommand::Intents(_) | CliCommand::ImportArticles(_) | CliCommand::Report(_) => {
+                    Ok(ExitCode::SUCCESS)
+                }
             }
         }
     }

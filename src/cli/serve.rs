@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use crate::config::Settings;
 use crate::conversation::{Lifecycle, LifecycleCommands};
 use crate::knowledge::Knowledge;
+use crate::record::RecordService;
 use crate::transport::discord::api::DiscordApi;
 use crate::transport::discord::endpoint::{self, DiscordEndpoint};
 use crate::transport::discord::gateway::{self, GatewayConfig, DEFAULT_COOLDOWN};
@@ -37,6 +38,11 @@ pub fn run(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<ExitCode
 /// How often the scheduler applies due lifecycle transitions.
 const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// Every this many ticks (and at start-up) the scheduler also deletes
+/// recorded messages past their retention: the purge reads every record
+/// key, and retention is counted in days, so once an hour is plenty.
+const PURGE_EVERY_TICKS: u64 = 60;
+
 /// What one transport adds to the server: routes, a background task, and
 /// the start-up lines saying whether it runs.
 #[derive(Default)]
@@ -48,15 +54,22 @@ struct Mounted {
 
 async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> {
     let mut lines = Vec::new();
-    let bot = Arc::new(match super::lifecycle::open_with_handoff(settings, None) {
-        Ok((service, handoff)) => {
+    let bot = Arc::new(match super::lifecycle::open_all(settings, None) {
+        Ok(s) => {
             lines.push(format!(
                 "lifecycle: on (database {}, scheduler every {} s)",
                 settings.data_dir.join("db").display(),
                 TICK_EVERY.as_secs()
             ));
-            spawn_scheduler(service.clone());
-            Bot::with_lifecycle(knowledge, LifecycleCommands::new(service)).with_handoff(handoff)
+            lines.push(format!(
+                "record: on (kept {} days, redacted, purged every {} min)",
+                settings.record.retention.num_days(),
+                PURGE_EVERY_TICKS * TICK_EVERY.as_secs() / 60
+            ));
+            spawn_scheduler(s.lifecycle.clone(), s.record.clone());
+            Bot::with_lifecycle(knowledge, LifecycleCommands::new(s.lifecycle))
+                .with_handoff(s.handoff)
+                .with_record(s.record)
         }
         Err(e) => {
             lines.push(format!("lifecycle: off ({e:#})"));
@@ -202,12 +215,22 @@ fn discord_gateway(
 }
 
 /// Applies due transitions (disabled → deleted, expired → disabled,
-/// renewals) every [`TICK_EVERY`]; failures are logged and retried.
-fn spawn_scheduler(service: Lifecycle) {
+/// renewals) every [`TICK_EVERY`], and enforces the record's retention every
+/// [`PURGE_EVERY_TICKS`] ticks; failures are logged and retried.
+fn spawn_scheduler(service: Lifecycle, record: RecordService) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(TICK_EVERY);
-        loop {
+        for n in 0u64.. {
             interval.tick().await;
+            if n % PURGE_EVERY_TICKS == 0 {
+                match record.purge(record.now()).await {
+                    Ok(0) => {}
+                    Ok(removed) => {
+                        tracing::info!(removed, "record: deleted messages past retention")
+                    }
+                    Err(e) => tracing::error!(error = %e, "record purge failed; retrying later"),
+                }
+            }
             match service.tick(service.now()).await {
                 Ok(r) if r.transitions + r.renewals + r.expired_proposals > 0 => tracing::info!(
                     transitions = r.transitions,

@@ -95,6 +95,8 @@ pub struct FileSettings {
     pub handoff_timeout_hours: Option<String>,
     /// When people answer, shown to users ("Mon-Fri 08:00-16:00 CET").
     pub handoff_hours: Option<String>,
+    /// Days the conversation record keeps a message (default 30).
+    pub record_retention_days: Option<String>,
 }
 
 /// Effective settings.
@@ -120,6 +122,8 @@ pub struct Settings {
     pub teams: TeamsSettings,
     /// Handing conversations to people.
     pub handoff: crate::handoff::HandoffPolicy,
+    /// The conversation record.
+    pub record: crate::record::RecordPolicy,
 }
 
 /// A problem with the configuration.
@@ -281,6 +285,7 @@ impl Settings {
             discord: discord::settings(&src, &file)?,
             teams: teams::settings(&src, file.teams.clone().unwrap_or_default())?,
             handoff: handoff_policy(&src, &file)?,
+            record: record_policy(&src, &file)?,
             auth: file.auth,
         })
     }
@@ -335,6 +340,29 @@ fn handoff_policy(
     }
     if let Some(hours) = src.pick("handoff_hours", file.handoff_hours.clone()) {
         policy.hours = hours.value;
+    }
+    Ok(policy)
+}
+
+fn record_policy(
+    src: &Sources<'_>,
+    file: &FileSettings,
+) -> Result<crate::record::RecordPolicy, ConfigError> {
+    let mut policy = crate::record::RecordPolicy::default();
+    // Ten years at most: the record is for improving rules, not an archive.
+    const MAX_DAYS: u32 = 3650;
+    if let Some(picked) = src.pick("record_retention_days", file.record_retention_days.clone()) {
+        match picked.value.parse::<u32>() {
+            Ok(n) if (1..=MAX_DAYS).contains(&n) => {
+                policy.retention = chrono::TimeDelta::days(i64::from(n));
+            }
+            _ => {
+                return Err(picked.invalid(format!(
+                    "{:?} is not a whole number of days from 1 to {MAX_DAYS}",
+                    picked.value
+                )))
+            }
+        }
     }
     Ok(policy)
 }

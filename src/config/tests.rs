@@ -246,3 +246,23 @@ fn handoff_settings_come_from_file_and_env_and_reject_zero() {
         "{zero:?}"
     );
 }
+
+#[test]
+fn record_retention_comes_from_file_or_env_and_defaults_to_30_days() {
+    let defaults = load_env(None, &[]).expect("loads");
+    assert_eq!(defaults.record.retention, chrono::TimeDelta::days(30));
+    let f = write("record_retention_days = \"7\"\n");
+    let s = load_env(Some(f.path()), &[]).expect("loads");
+    assert_eq!(s.record.retention, chrono::TimeDelta::days(7));
+    let s = load_env(
+        Some(f.path()),
+        &[("SUPPORTBOT_RECORD_RETENTION_DAYS", "90")],
+    )
+    .expect("env wins");
+    assert_eq!(s.record.retention, chrono::TimeDelta::days(90));
+    let zero = load_env(None, &[("SUPPORTBOT_RECORD_RETENTION_DAYS", "0")]);
+    assert!(
+        matches!(zero, Err(ConfigError::Invalid { ref key, .. }) if key == "SUPPORTBOT_RECORD_RETENTION_DAYS"),
+        "{zero:?}"
+    );
+}

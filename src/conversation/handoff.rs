@@ -6,8 +6,8 @@
 //! A storage failure here never costs the user an answer: the bot answers as
 //! if handoff were off and logs the failure.
 
-use super::reply::{plain_reply, render_answer};
-use super::Bot;
+use super::reply::{plain_reply, render_answer, truncate};
+use super::{Bot, MAX_CLASSIFIED_BYTES};
 use crate::answer::{AnswerVars, HandoffVars};
 use crate::handoff::{HandoffService, Outcome, Presence, Ticket, Turn, UserKey};
 use crate::locale::LocaleChain;
@@ -49,7 +49,11 @@ pub(super) async fn handle(bot: &Bot, service: &HandoffService, inbound: Inbound
         Presence::Resumed(ticket) => Some(ticket),
         Presence::Free => None,
     };
-    let turn_text: String = text.trim().chars().take(KEPT_CHARS).collect();
+    // Redacted like the record: a ticket's transcript is stored too.
+    let turn_text: String = crate::record::redact(truncate(text.trim(), MAX_CLASSIFIED_BYTES))
+        .chars()
+        .take(KEPT_CHARS)
+        .collect();
     let (scope, at) = (identity.scope.clone(), service.now());
     let mut reply = bot.handle_unguarded(inbound).await;
     let outcome = match reply.answer_key.as_str() {

@@ -13,6 +13,7 @@
 mod handoff;
 mod lifecycle;
 mod parse;
+mod record;
 mod refusal;
 mod reply;
 mod session;
@@ -48,6 +49,7 @@ pub struct Bot {
     memory: Memory,
     lifecycle: Option<LifecycleCommands>,
     handoff: Option<crate::handoff::HandoffService>,
+    record: Option<crate::record::RecordService>,
 }
 
 /// What a reload did.
@@ -67,6 +69,15 @@ impl Bot {
             memory: Memory::default(),
             lifecycle: None,
             handoff: None,
+            record: None,
+        }
+    }
+
+    /// The same bot, recording every message it handles through `record`.
+    pub fn with_record(self, record: crate::record::RecordService) -> Bot {
+        Bot {
+            record: Some(record),
+            ..self
         }
     }
 
@@ -131,8 +142,22 @@ impl Bot {
     /// panic on one message is contained: the sender gets a short notice in
     /// their platform's language and the conversation (and the process)
     /// carries on.
+    ///
+    /// With a record, the message and its reply are recorded (redacted)
+    /// before the reply is returned; a failure to record is logged and the
+    /// reply still goes out.
     #[tracing::instrument(skip_all, fields(platform = %inbound.identity.platform, event = %inbound.event_id))]
     pub async fn handle(&self, inbound: Inbound) -> Reply {
+        let Some(service) = &self.record else {
+            return self.handle_contained(inbound).await;
+        };
+        let seen = record::Seen::of(&inbound, self.lifecycle.is_some());
+        let reply = self.handle_contained(inbound).await;
+        record::note(service, seen, &reply).await;
+        reply
+    }
+
+    async fn handle_contained(&self, inbound: Inbound) -> Reply {
         let requested = inbound.locales.clone();
         let received = inbound.received_at.date_naive();
         match AssertUnwindSafe(self.handle_routed(inbound))
@@ -362,6 +387,7 @@ impl Bot {
             fallback_chain: chain.chain.clone(),
             locale_source: chain.source,
             rule: None,
+            vetoed: Vec::new(),
             answer_key: "why".into(),
             title: None,
             markdown,

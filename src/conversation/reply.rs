@@ -85,6 +85,7 @@ pub(super) fn reply_from(
         fallback_chain: chain.chain.clone(),
         locale_source: chain.source,
         rule,
+        vetoed: classification.vetoed.clone(),
         answer_key: rendered.key,
         title: rendered.title,
         markdown: rendered.markdown,

@@ -59,6 +59,9 @@ pub struct Classification {
     /// message; a cheap language hint when no rule fired.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub marker_langs: Vec<String>,
+    /// Full ids of the rules that matched but a guard vetoed, in rule order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vetoed: Vec<String>,
     /// Values extracted from the message.
     pub slots: Slots,
     /// Misspelled keywords read as the keyword before the rules matched;

@@ -223,6 +223,9 @@ pub struct Reply {
     pub locale_source: LocaleSource,
     /// Full id of the rule that decided, if any.
     pub rule: Option<String>,
+    /// Full ids of the rules a guard vetoed on this message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vetoed: Vec<String>,
     /// Answer key that was rendered.
     pub answer_key: String,
     /// Title of the answer, if it has one.

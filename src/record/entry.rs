@@ -115,8 +115,13 @@ pub struct Entry {
     pub rules: Vec<String>,
     /// Ids of the rules that matched but a guard vetoed.
     pub vetoed: Vec<String>,
-    /// The answer key of the reply (`none` when not understood).
+    /// The answer key of the reply (`none` when not understood; a handoff
+    /// notice when a person took over).
     pub answer_key: String,
+    /// Whether the bot understood the message: `None` when it did not read
+    /// it (commands, help, and text while a person has the conversation).
+    #[serde(default)]
+    pub understood: Option<bool>,
     /// What the user said about the answer, when they said something.
     pub feedback: Option<Feedback>,
 }
@@ -130,9 +135,9 @@ impl Entry {
         }
     }
 
-    /// True when the bot did not understand the message.
+    /// True when the bot read the message and did not understand it.
     pub fn not_understood(&self) -> bool {
-        self.kind == EntryKind::Text && self.answer_key == "none"
+        self.kind == EntryKind::Text && self.understood == Some(false)
     }
 }
 

@@ -50,6 +50,9 @@ pub struct Report {
     pub not_understood: usize,
     /// `not_understood / messages` (0 when there are none).
     pub not_understood_rate: f64,
+    /// Text messages sent while a person had the conversation (the bot did
+    /// not read them); not in `messages`.
+    pub while_handed_off: usize,
     /// Commands, help and `/why`.
     pub other: usize,
     /// Per day and locale, oldest first.
@@ -228,6 +231,10 @@ impl Report {
                 r.other += 1;
                 continue;
             }
+            if e.understood.is_none() {
+                r.while_handed_off += 1;
+                continue;
+            }
             r.messages += 1;
             let day = days
                 .entry((e.at.date_naive(), e.locale.clone()))
@@ -338,6 +345,7 @@ mod tests {
             rules: Vec::new(),
             vetoed: Vec::new(),
             answer_key: answer.into(),
+            understood: Some(answer != "none"),
             feedback: None,
         }
     }
@@ -371,7 +379,10 @@ mod tests {
         vetoed.vetoed = vec!["cancel/nb/avlys".into()];
         let mut helped = entry(10, 2, "en", "cancel SUB-1", "cancel");
         helped.feedback = Some(Feedback::Helped);
+        let mut quiet = entry(11, 2, "en", "hello?", "handoff-waiting");
+        quiet.understood = None;
         let entries = vec![
+            quiet,
             entry(1, 1, "en", "Where is my parcel?", "none"),
             entry(2, 1, "en", "where is my parcel", "none"),
             entry(3, 1, "en", "hello", "greeting"),
@@ -393,7 +404,10 @@ mod tests {
                 ..ReportFilter::default()
             },
         );
-        assert_eq!((r.messages, r.not_understood), (7, 4));
+        assert_eq!(
+            (r.messages, r.not_understood, r.while_handed_off),
+            (7, 4, 1)
+        );
         assert_eq!(r.not_understood_rate, 0.5714);
         assert_eq!(r.days.len(), 3);
         assert_eq!(

@@ -206,6 +206,7 @@ mod tests {
             rules: vec![],
             vetoed: vec![],
             answer_key: "none".into(),
+            understood: Some(false),
             feedback: None,
         }
     }

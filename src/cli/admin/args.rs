@@ -82,11 +82,16 @@ pub enum AdminCommand {
         /// Account id (lowercase letters, digits, '-'), e.g. `demo`.
         account: String,
     },
-    /// Apply due transitions (disabled → deleted, expired → disabled, renewals).
+    /// Apply due transitions (disabled → deleted, expired → disabled, renewals)
+    /// and delete recorded messages past their retention.
     Tick,
     /// Conversations handed to people: list, show, claim, resolve, release.
     #[command(subcommand)]
     Handoff(crate::cli::handoff::HandoffCommand),
+    /// What is stored about a person: export it, or erase their recorded
+    /// messages.
+    #[command(subcommand)]
+    Privacy(crate::cli::privacy::PrivacyCommand),
 }
 
 /// `admin account …`.

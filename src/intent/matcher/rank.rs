@@ -33,6 +33,7 @@ impl Matcher {
         let mut best: Vec<Option<(usize, f32)>> = vec![None; self.intents.len()];
         let mut langs: Vec<String> = Vec::new();
         let mut vetoed_langs: Vec<String> = Vec::new();
+        let mut vetoed: Vec<String> = Vec::new();
         // Languages whose rules tie with an intent's best rule (same weight,
         // marker words of both or of neither: Swedish and Norwegian, Czech
         // and Slovak). They follow the winner in `langs`, and the locale
@@ -46,6 +47,7 @@ impl Matcher {
             let rule = &self.rules[i];
             if !self.fires(i, matched) {
                 vetoed_langs.push(rule.lang.clone());
+                vetoed.push(rule.id.clone());
                 continue;
             }
             // Equal weight across languages (close cousins share stems):
@@ -130,6 +132,7 @@ impl Matcher {
             }
         }
         classification.langs = langs;
+        classification.vetoed = vetoed;
         classification.marker_langs = marker_langs;
         if !classification.langs.is_empty() || classification.topic.is_some() {
             classification.slots = self.slots.extract(normalized, text);

@@ -168,6 +168,7 @@ mod tests {
             fallback_chain: vec!["en-US".into()],
             locale_source: crate::locale::LocaleSource::Default,
             rule: None,
+            vetoed: Vec::new(),
             answer_key: "help".into(),
             title: None,
             markdown: markdown.into(),
