@@ -10,5 +10,6 @@ mod articles;
 mod discord;
 mod handoff;
 mod oneshot;
+mod record;
 mod reload;
 mod seed;
