@@ -47,13 +47,17 @@ fn text(event: &str, body: &str, at: DateTime<Utc>) -> Inbound {
     }
 }
 
-/// A memory store and a sled store, each with the lifecycle view of it.
-fn stores() -> Vec<(
+/// One store under test: its name, its record and lifecycle views, and
+/// the directory that must outlive it.
+type UnderTest = (
     &'static str,
     Arc<dyn RecordStore>,
     Arc<dyn Store>,
     Option<tempfile::TempDir>,
-)> {
+);
+
+/// A memory store and a sled store, each with the lifecycle view of it.
+fn stores() -> Vec<UnderTest> {
     let dir = tempfile::tempdir().expect("tmp");
     let sled = Arc::new(SledStore::open(dir.path().join("db")).expect("sled"));
     let memory = Arc::new(MemoryStore::new());
