@@ -11,7 +11,8 @@ use supportbot::knowledge::KnowledgeSource;
 use supportbot::lifecycle::{AuditKind, ManualClock, Store, StoreError};
 use supportbot::model::{Evidence, Identity, Inbound, Message, Platform};
 use supportbot::record::{
-    Entry, EntryKind, RecordKey, RecordPolicy, RecordService, RecordStore, RecordWrite, UserRef,
+    Entry, EntryKind, Feedback, RecordKey, RecordPolicy, RecordService, RecordStore, RecordWrite,
+    Report, ReportFilter, UserRef,
 };
 use supportbot::store::{MemoryStore, SledStore};
 use supportbot::{Bot, Knowledge};
@@ -114,6 +115,25 @@ async fn every_message_is_recorded_redacted_with_its_rules_and_purged_after_rete
             .contains(&"cancel/en/verb-subscription".to_owned()));
         assert_eq!(all[3].kind, EntryKind::Why);
         assert_eq!(all[3].text, None);
+
+        // Feedback lands on the entry it is about, and in the report.
+        service
+            .feedback(all[0].key(), Feedback::Helped)
+            .await
+            .expect("feedback");
+        let report = Report::build(
+            &service.entries(None).await.expect("entries"),
+            &[],
+            ReportFilter::default(),
+        );
+        assert_eq!(report.feedback.len(), 1, "{name}");
+        assert_eq!(
+            (
+                report.feedback[0].answer.as_str(),
+                report.feedback[0].helped
+            ),
+            ("cancel", 1)
+        );
 
         // Retention: 30 days by default.
         clock.set(start() + TimeDelta::days(30) + TimeDelta::milliseconds(1500));
