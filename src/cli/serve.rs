@@ -56,13 +56,12 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
     let mut lines = Vec::new();
     let bot = Arc::new(match super::lifecycle::open_all(settings, None) {
         Ok(s) => {
+            // One banner line per part: the conversation record rides on
+            // the lifecycle's database and scheduler.
             lines.push(format!(
-                "lifecycle: on (database {}, scheduler every {} s)",
+                "lifecycle: on (database {}, scheduler every {} s; conversation record kept {} days, purged every {} min)",
                 settings.data_dir.join("db").display(),
-                TICK_EVERY.as_secs()
-            ));
-            lines.push(format!(
-                "record: on (kept {} days, redacted, purged every {} min)",
+                TICK_EVERY.as_secs(),
                 settings.record.retention.num_days(),
                 PURGE_EVERY_TICKS * TICK_EVERY.as_secs() / 60
             ));
