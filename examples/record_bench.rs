@@ -99,6 +99,9 @@ async fn measure(bot: Arc<Bot>, lines: Arc<Vec<String>>, total: usize, workers: 
     )
 }
 
+/// Builds the bot of one setup.
+type Setup<'a> = Box<dyn Fn() -> Bot + 'a>;
+
 /// A fresh `Knowledge` per setup, so no setup inherits another's warm caches.
 fn knowledge() -> Knowledge {
     Knowledge::load(&KnowledgeSource::embedded()).unwrap_or_else(|e| panic!("knowledge: {e}"))
@@ -135,7 +138,7 @@ fn main() {
         .build()
         .unwrap_or_else(|e| panic!("runtime: {e}"));
     let _ = std::fs::remove_dir_all(&dir);
-    let setups: Vec<(&str, Box<dyn Fn() -> Bot>)> = vec![
+    let setups: Vec<(&str, Setup<'_>)> = vec![
         ("no record", Box::new(|| Bot::new(knowledge()))),
         (
             "record, memory",
