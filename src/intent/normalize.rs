@@ -418,14 +418,10 @@ fn is_format(c: char) -> bool {
 fn clusters(input: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut starts: Vec<usize> = Vec::new();
     for (i, c) in input.char_indices() {
-        // Half-width (semi-)voiced sound marks are spacing characters that
-        // NFKC turns into combining ones: ｻﾌﾞ must compose to サブ.
         // Format characters (joiners, bidi marks) are dropped, so they
         // must not separate a base from the marks after it.
-        let continues = unicode_normalization::char::canonical_combining_class(c) != 0
-            || is_format(c)
-            || ('\u{1160}'..='\u{11FF}').contains(&c)
-            || matches!(c, '\u{FF9E}' | '\u{FF9F}');
+        let continues =
+            decomposes_to_non_starter(c) || is_format(c) || ('\u{1160}'..='\u{11FF}').contains(&c);
         if !continues || starts.is_empty() {
             starts.push(i);
         }
@@ -440,6 +436,28 @@ fn clusters(input: &str) -> impl Iterator<Item = (usize, &str)> {
         .into_iter()
         .zip(ends)
         .map(move |(s, e)| (s, &input[s..e]))
+}
+
+/// True when NFKC puts a combining mark first where `c` stands, so `c` must
+/// stay in the cluster before it. That is every mark (ccc ≠ 0), and also
+/// starters whose decomposition begins with one: half-width (semi-)voiced
+/// sound marks are spacing characters that become combining ones (ｻﾌﾞ must
+/// compose to サブ), and Tibetan vowel signs such as U+0F73 have class 0 but
+/// decompose into marks that canonical ordering moves past a mark before
+/// them — split there, a second pass would order them differently.
+fn decomposes_to_non_starter(c: char) -> bool {
+    use unicode_normalization::char::{canonical_combining_class, decompose_compatible};
+    if c.is_ascii() {
+        return false;
+    }
+    if canonical_combining_class(c) != 0 {
+        return true;
+    }
+    let mut first = None;
+    decompose_compatible(c, |d| {
+        first.get_or_insert(d);
+    });
+    first.is_some_and(|d| canonical_combining_class(d) != 0)
 }
 
 #[cfg(test)]

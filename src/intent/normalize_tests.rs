@@ -165,6 +165,21 @@ fn normalising_twice_settles_bases_that_compose_after_folding() {
     assert_eq!(norm("\u{03AA}\u{0301}"), norm("ι"), "the accents fold away");
 }
 
+/// Found by the `normalize` fuzz target: U+0F73 has combining class 0 but
+/// decomposes into two marks, so it began a cluster of its own and the mark
+/// before it stayed in front; a second pass saw one cluster and reordered.
+#[test]
+fn normalising_twice_keeps_marks_in_order_when_a_starter_decomposes_into_marks() {
+    for s in [
+        "\u{0305}\u{0F73}; \u{0101}t%", // overline, then Tibetan vowel sign II
+        "x\u{0305}\u{0F75}",            // vowel sign UU after a mark on a base
+        "\u{0F40}\u{0334}\u{0F81}",     // reversed vowel sign II after an overlay
+    ] {
+        let once = norm(s);
+        assert_eq!(norm(&once), once, "{s:?} → {once:?}");
+    }
+}
+
 #[test]
 fn unescape_round_trips() {
     for s in ["få", "日本語のテキスト", "ملاحظ", "ПРИМЕЧАНИЕ", "plain"] {
