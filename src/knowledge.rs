@@ -11,7 +11,7 @@ use crate::locale::{LocaleConfig, Negotiator};
 use crate::source::{Origin, SourceError, SourceTree};
 
 /// Answer keys the bot itself uses, which the default locale must have.
-pub const REQUIRED_ANSWERS: [&str; 23] = [
+pub const REQUIRED_ANSWERS: [&str; 24] = [
     "none",
     "choose",
     "help",
@@ -35,6 +35,7 @@ pub const REQUIRED_ANSWERS: [&str; 23] = [
     "handoff-opened",
     "handoff-waiting",
     "handoff-resumed",
+    "handoff-agent",
 ];
 
 /// Where knowledge is loaded from: the rule tree and, optionally, a

@@ -9,9 +9,12 @@
 use super::reply::{plain_reply, render_answer};
 use super::Bot;
 use crate::answer::{AnswerVars, HandoffVars};
-use crate::handoff::{HandoffService, Outcome, Presence, Ticket, Turn, UserKey};
+use crate::auth::authorize_agent;
+use crate::handoff::{
+    Change, HandoffError, HandoffService, Outcome, Presence, Ticket, TicketId, Turn, UserKey,
+};
 use crate::locale::LocaleChain;
-use crate::model::{EventId, Inbound, Message, Reply, Visibility};
+use crate::model::{AgentAction, AgentCommand, EventId, Inbound, Message, Reply, Visibility};
 
 /// Characters of a message kept on a ticket: enough for an agent to read
 /// the request, not a pasted log.
@@ -19,6 +22,9 @@ const KEPT_CHARS: usize = 500;
 
 /// Answers `inbound` with the handoff in the loop.
 pub(super) async fn handle(bot: &Bot, service: &HandoffService, inbound: Inbound) -> Reply {
+    if let Message::Agent(command) = &inbound.message {
+        return agent(bot, Some(service), &inbound, command).await;
+    }
     let Message::Text(text) = &inbound.message else {
         return bot.handle_unguarded(inbound).await;
     };
@@ -120,6 +126,80 @@ fn render(
         ticket: ticket.id.to_string(),
         hours: service.policy().hours.clone(),
         timeout_hours: service.policy().timeout_hours(),
+        ..HandoffVars::default()
     });
     plain_reply(render_answer(&knowledge, &[key], chain, &vars), chain)
+}
+
+/// An agent's `/handoff claim|resolve|release`: authorised from the signed
+/// identity, then applied first-come. The answer goes to the agent alone;
+/// without handoff (`service` = `None`) or for anyone who is not an agent it
+/// is the same refusal, which says nothing about the ticket.
+pub(super) async fn agent(
+    bot: &Bot,
+    service: Option<&HandoffService>,
+    inbound: &Inbound,
+    command: &AgentCommand,
+) -> Reply {
+    let ticket = TicketId::parse(&command.ticket);
+    let shown = ticket
+        .as_ref()
+        .map_or_else(|_| String::new(), ToString::to_string);
+    let (outcome, by) = match service {
+        None => ("refused", String::new()),
+        Some(service) => match authorize_agent(&inbound.identity, service.agents()) {
+            Err(_) => {
+                tracing::info!(user = %inbound.identity.user_id, "handoff: agent command refused");
+                ("refused", String::new())
+            }
+            Ok(agent) => match ticket {
+                Err(_) => ("unknown", String::new()),
+                Ok(id) => {
+                    let change = match command.action {
+                        AgentAction::Claim => Change::Claimed,
+                        AgentAction::Resolve => Change::Resolved,
+                        AgentAction::Release => Change::Released,
+                    };
+                    match service.act_as(&agent, id, change).await {
+                        Ok(t) => {
+                            tracing::info!(ticket = %t.id, agent = %agent.user(), change = ?change, "handoff: agent acted");
+                            let done = match change {
+                                Change::Claimed => "claimed",
+                                Change::Resolved => "resolved",
+                                _ => "released",
+                            };
+                            (done, agent.user().to_string())
+                        }
+                        Err(HandoffError::AlreadyClaimed { by, .. }) => ("taken", by),
+                        Err(HandoffError::AlreadyYours(_)) => ("yours", String::new()),
+                        Err(HandoffError::Closed { .. }) => ("closed", String::new()),
+                        Err(HandoffError::NotFound(_) | HandoffError::BadTicketId(_)) => {
+                            ("unknown", String::new())
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "handoff: agent command failed");
+                            ("busy", String::new())
+                        }
+                    }
+                }
+            },
+        },
+    };
+    let knowledge = bot.knowledge();
+    let chain = knowledge.negotiator.negotiate(&inbound.locales, &[], "");
+    let mut vars = AnswerVars::for_date(inbound.received_at.date_naive());
+    let policy = service.map(HandoffService::policy);
+    vars.handoff = Some(HandoffVars {
+        ticket: shown,
+        hours: policy.map(|p| p.hours.clone()).unwrap_or_default(),
+        timeout_hours: policy.map_or(0, |p| p.timeout_hours()),
+        outcome: outcome.into(),
+        agent: by,
+    });
+    let mut reply = plain_reply(
+        render_answer(&knowledge, &["handoff-agent"], &chain, &vars),
+        &chain,
+    );
+    reply.visibility = Visibility::Private;
+    reply
 }

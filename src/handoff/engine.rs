@@ -124,13 +124,14 @@ pub fn presence(
 
 /// Records how the bot answered `turn`, and opens a ticket when the user
 /// asked for a person or was not understood `policy.misses` times in a row.
-/// Returns the opened (or, for a re-delivered event, the existing) ticket.
+/// Returns the opened (or, for a re-delivered event, the existing) ticket,
+/// and whether this call opened it (false for a re-delivery).
 pub fn record(
     store: &dyn TicketStore,
     turn: &Turn,
     outcome: Outcome,
     policy: &HandoffPolicy,
-) -> Result<Option<Ticket>, HandoffError> {
+) -> Result<Option<(Ticket, bool)>, HandoffError> {
     retrying(|| {
         let stored = store.user_state(&turn.key)?;
         let (state, mut next) = match stored {
@@ -188,15 +189,16 @@ pub fn record(
     })
 }
 
-/// Opens a ticket for `turn` with the conversation in `state`.
+/// Opens a ticket for `turn` with the conversation in `state`; `true` when
+/// this call opened it, `false` when the event had opened it before.
 fn open(
     store: &dyn TicketStore,
     turn: &Turn,
     reason: Reason,
     mut state: UserState,
-) -> Result<Ticket, HandoffError> {
+) -> Result<(Ticket, bool), HandoffError> {
     if let Some(id) = store.ticket_for_event(&turn.event)? {
-        return store.ticket(id)?.ok_or(HandoffError::NotFound(id));
+        return Ok((store.ticket(id)?.ok_or(HandoffError::NotFound(id))?, false));
     }
     let id = TicketId::new(store.last_ticket_id()?.map_or(0, TicketId::number) + 1);
     let ticket = Ticket {
@@ -228,8 +230,10 @@ fn open(
         event: Some((turn.event.clone(), id)),
     };
     match store.commit_handoff(writes)? {
-        HandoffCommitted::Applied => Ok(ticket),
-        HandoffCommitted::Replayed(id) => store.ticket(id)?.ok_or(HandoffError::NotFound(id)),
+        HandoffCommitted::Applied => Ok((ticket, true)),
+        HandoffCommitted::Replayed(id) => {
+            Ok((store.ticket(id)?.ok_or(HandoffError::NotFound(id))?, false))
+        }
     }
 }
 

@@ -133,6 +133,30 @@ pub enum Message {
     /// A subscription-lifecycle command (slash command, button, admin CLI,
     /// or chat text such as "cancel SUB-1" / "confirm TOKEN").
     Command(Command),
+    /// A support agent acting on a handoff ticket (Discord `/handoff`, a
+    /// Teams card's Claim or Resolve). Who may is decided by `auth` from the
+    /// signed identity, never by the transport.
+    Agent(AgentCommand),
+}
+
+/// What an agent does to a handoff ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentAction {
+    /// Take the ticket (first come, first served).
+    Claim,
+    /// Finish it; the bot answers the user again.
+    Resolve,
+    /// Hand it back to the bot without resolving it.
+    Release,
+}
+
+/// An agent's command on one ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentCommand {
+    /// What to do.
+    pub action: AgentAction,
+    /// The ticket as given (`H-3` or `3`); parsed by the handoff.
+    pub ticket: String,
 }
 
 /// Subscription-lifecycle commands. Mutating ones are two-step: the bot
