@@ -96,6 +96,8 @@ impl Harness {
                 issuer: ISSUER.into(),
                 token_url: format!("{}/token", peer.url()),
                 scope: "https://api.botframework.com/.default".into(),
+                agents: None,
+                agent_ids: Vec::new(),
             }),
             webhook_key: Some(SecretSlice::from(
                 base64::engine::general_purpose::STANDARD

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::custom_id::{ACCOUNT_INPUT, CHOICE, CONFIRM, CONFIRM_TYPED, DISMISS};
 use super::kind::InteractionType;
 use super::{commands, inbound};
-use crate::model::{Command, Inbound, Message};
+use crate::model::{AgentAction, AgentCommand, Command, Inbound, Message};
 
 /// A snowflake, sent as a string by Discord (numbers are accepted too).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,6 +328,19 @@ fn command_message(data: &CommandData) -> Result<Message, Notice> {
         commands::EXPORT => Message::Command(Command::Export {
             account: string(&data.options, commands::ACCOUNT),
         }),
+        commands::HANDOFF => {
+            let sub = data.options.first().ok_or(Notice::UnknownCommand)?;
+            let action = match sub.name.as_str() {
+                commands::CLAIM => AgentAction::Claim,
+                commands::RESOLVE => AgentAction::Resolve,
+                commands::RELEASE => AgentAction::Release,
+                _ => return Err(Notice::UnknownCommand),
+            };
+            Message::Agent(AgentCommand {
+                action,
+                ticket: string(&sub.options, commands::TICKET).ok_or(Notice::MissingOption)?,
+            })
+        }
         _ => return Err(Notice::UnknownCommand),
     })
 }
