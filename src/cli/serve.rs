@@ -19,6 +19,7 @@ use crate::transport::discord::gateway::{self, GatewayConfig, DEFAULT_COOLDOWN};
 use crate::transport::discord::respond::Responder;
 use crate::transport::http::{self, App};
 use crate::transport::metrics::Metrics;
+use crate::transport::teams::desk::TeamsDesk;
 use crate::transport::teams::{self, TeamsState};
 use crate::Bot;
 
@@ -158,6 +159,18 @@ fn agent_desks(
         (None, _) => lines.push(
             "handoff-discord: off (SUPPORTBOT_DISCORD_SUPPORT_CHANNEL_ID not set)".into(),
         ),
+    }
+    match settings.teams.bot.as_ref().map(TeamsDesk::new) {
+        Some(Ok(Some(desk))) => {
+            lines.push(format!(
+                "handoff-teams: on (cards to the agents' conversation, {} listed agents)",
+                settings.teams.bot.as_ref().map_or(0, |b| b.agent_ids.len())
+            ));
+            handoff = handoff.with_desk(Arc::new(desk));
+        }
+        Some(Err(e)) => lines.push(format!("handoff-teams: off ({e})")),
+        Some(Ok(None)) | None => lines
+            .push("handoff-teams: off (SUPPORTBOT_TEAMS_AGENTS_CONVERSATION_ID not set)".into()),
     }
     handoff
 }
