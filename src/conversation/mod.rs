@@ -233,9 +233,9 @@ impl Bot {
                 topic: topic.as_deref(),
             },
             Message::Why => Route::Why,
-            // Answered by `handoff::agent` before routing; here only for
+            // Answered by `handoff` before routing; here only for
             // completeness, as help.
-            Message::Agent(_) => Route::Help { topic: None },
+            Message::Agent(_) | Message::Feedback { .. } => Route::Help { topic: None },
             Message::Command(command) => Route::Command {
                 command: Cow::Borrowed(command),
                 langs: Vec::new(),

@@ -39,6 +39,8 @@ pub enum Outcome {
     NotUnderstood,
     /// The user asked for a person.
     Asked,
+    /// The user said an answer did not help and asked for a person.
+    Unhelpful,
 }
 
 /// Facts about the message that a ticket keeps.
@@ -161,7 +163,7 @@ pub fn record(
                 })?;
                 Ok(None)
             }
-            Outcome::NotUnderstood | Outcome::Asked => {
+            Outcome::NotUnderstood | Outcome::Asked | Outcome::Unhelpful => {
                 next.recent.push(Exchange {
                     at: turn.at,
                     text: turn.text.clone(),
@@ -171,6 +173,7 @@ pub fn record(
                 next.recent.drain(..excess);
                 let reason = match outcome {
                     Outcome::Asked => Reason::Asked,
+                    Outcome::Unhelpful => Reason::Feedback,
                     _ => {
                         next.misses = state.misses.saturating_add(1);
                         if next.misses < policy.misses.max(1) {
@@ -228,6 +231,7 @@ fn open(
         }],
         users: vec![state],
         event: Some((turn.event.clone(), id)),
+        feedback: Vec::new(),
     };
     match store.commit_handoff(writes)? {
         HandoffCommitted::Applied => Ok((ticket, true)),

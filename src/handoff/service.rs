@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use super::desk::{self, AgentDesk, DeskNotice, RETRY_PAUSES};
 use super::engine::{self, Outcome, Presence, Turn};
-use super::port::TicketStore;
-use super::ticket::{Change, HistoryEntry, Ticket, TicketId, UserKey};
+use super::port::{HandoffWrite, TicketStore};
+use super::ticket::{Change, Feedback, HistoryEntry, Ticket, TicketId, UserKey};
 use super::{HandoffError, HandoffPolicy};
 use crate::auth::{AgentRoster, VerifiedAgent};
 use crate::lifecycle::{Clock, StoreError};
@@ -135,6 +135,23 @@ impl HandoffService {
             }
             ticket
         }))
+    }
+
+    /// Stores one "Did this help?" answer, durably.
+    pub async fn feedback(&self, feedback: Feedback) -> Result<(), HandoffError> {
+        self.blocking(move |s, _, _| {
+            s.commit_handoff(HandoffWrite {
+                feedback: vec![feedback],
+                ..HandoffWrite::default()
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every stored feedback record.
+    pub async fn feedback_list(&self) -> Result<Vec<Feedback>, HandoffError> {
+        self.blocking(|s, _, _| Ok(s.feedback()?)).await
     }
 
     /// Every ticket, by id.

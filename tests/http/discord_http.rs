@@ -467,3 +467,91 @@ async fn a_failing_desk_never_costs_the_user_the_answer() {
     );
     assert_eq!(service.list().await.expect("tickets").len(), 1);
 }
+
+/// A button click `custom_id` as interaction `id` (a DM).
+fn click(id: &str, custom_id: &str) -> Value {
+    let mut c = component(custom_id);
+    c["id"] = json!(id);
+    c
+}
+
+fn button_ids(body: &Value) -> Vec<String> {
+    body["data"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|b| b["custom_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn answers_ask_did_this_help_and_a_no_offers_a_person() {
+    let discord = FakeDiscord::start().await;
+    let (bot, service) = handoff_bot(&discord);
+    let server = crate::common::discord::spawn_discord_with(bot, NO_API, |_| {}).await;
+    // A question (as the text of an offered choice) gets the answer with
+    // "Did this help?".
+    let (_, answer) = server
+        .interact(&click(
+            "1175928719452839950",
+            "choice:how do I cancel my subscription",
+        ))
+        .await;
+    assert_eq!(
+        button_ids(&answer),
+        ["feedback:yes:cancel", "feedback:no:cancel"],
+        "{answer}"
+    );
+    let (_, thanks) = server
+        .interact(&click("1175928719452839951", "feedback:yes:cancel"))
+        .await;
+    assert!(
+        thanks["data"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("glad it helped")),
+        "{thanks}"
+    );
+    // A no is stored and answered with the offer of a person.
+    let (_, sorry) = server
+        .interact(&click("1175928719452839952", "feedback:no:cancel"))
+        .await;
+    assert_eq!(button_ids(&sorry), ["feedback:ask:cancel"], "{sorry}");
+    assert_eq!(sorry["data"]["flags"], 64, "{sorry}");
+    let mut stored = service.feedback_list().await.expect("feedback");
+    stored.sort_by_key(|f| f.helped);
+    let seen: Vec<(&str, &str, bool)> = stored
+        .iter()
+        .map(|f| (f.answer.as_str(), f.locale.as_str(), f.helped))
+        .collect();
+    assert_eq!(
+        seen,
+        [("cancel", "en-US", false), ("cancel", "en-US", true)]
+    );
+    // Taking the offer opens a ticket for the feedback, and agents hear of it.
+    let (_, opened) = server
+        .interact(&click("1175928719452839953", "feedback:ask:cancel"))
+        .await;
+    assert!(
+        opened["data"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("H-1")),
+        "{opened}"
+    );
+    let tickets = service.list().await.expect("tickets");
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(tickets[0].reason, supportbot::handoff::Reason::Feedback);
+    let received = discord.wait_for(2).await;
+    assert!(
+        received.iter().any(|r| r.path.ends_with("/threads")
+            && r.body["name"]
+                .as_str()
+                .is_some_and(|n| n.contains("did not help"))),
+        "{received:#?}"
+    );
+    // A re-delivered click stores nothing new.
+    server
+        .interact(&click("1175928719452839952", "feedback:no:cancel"))
+        .await;
+    assert_eq!(service.feedback_list().await.expect("feedback").len(), 2);
+}

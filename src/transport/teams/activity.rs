@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{
-    AgentAction, AgentCommand, Command, Evidence, Identity, Inbound, Message, Platform,
+    AgentAction, AgentCommand, Command, Evidence, FeedbackChoice, Identity, Inbound, Message,
+    Platform,
 };
 
 /// An incoming Activity. Unknown fields are ignored; missing optional ones
@@ -275,10 +276,29 @@ pub fn card_agent(value: &Value) -> Option<AgentCommand> {
     Some(AgentCommand { action, ticket })
 }
 
+/// A "Did this help?" submit: `{"action": "feedback", "choice":
+/// "yes"|"no"|"ask", "answer": <answer key>}`.
+pub fn card_feedback(value: &Value) -> Option<Message> {
+    let data = value.pointer("/action/data").unwrap_or(value);
+    if data.get("action")?.as_str()? != "feedback" {
+        return None;
+    }
+    let choice = FeedbackChoice::parse(data.get("choice")?.as_str()?)?;
+    let answer = data.get("answer")?.as_str()?.trim();
+    if answer.is_empty() || answer.len() > 100 {
+        return None;
+    }
+    Some(Message::Feedback {
+        answer: answer.to_owned(),
+        choice,
+    })
+}
+
 /// The message a card submit `value` stands for, if it is one of ours.
 fn card_message(value: &Value) -> Option<Message> {
     card_agent(value)
         .map(Message::Agent)
+        .or_else(|| card_feedback(value))
         .or_else(|| card_command(value).map(Message::Command))
 }
 
