@@ -283,6 +283,19 @@ async fn feedback_is_stored_per_answer_and_locale_on_every_store_and_survives_re
                 s.service.list().await.expect("tickets").is_empty(),
                 "{name}: a no alone opens nothing"
             );
+            // A key the bot never answered with (forged card data) counts nothing.
+            let mut forged = click("f3", "44", FeedbackChoice::NotHelped, "en-US");
+            forged.message = Message::Feedback {
+                answer: "no-such-answer".into(),
+                choice: FeedbackChoice::NotHelped,
+            };
+            let refused = s.bot.handle(forged).await;
+            assert_eq!(refused.answer_key, "notice-unknown-button", "{name}");
+            assert_eq!(
+                s.service.feedback_list().await.expect("feedback").len(),
+                2,
+                "{name}"
+            );
         }
     }
     let reopened = SledStore::open(&path).expect("reopen");

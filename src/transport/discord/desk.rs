@@ -165,13 +165,16 @@ fn quoted(text: &str) -> String {
 /// The first message in a ticket's thread: who, why, in which language, the
 /// messages before the handoff and what the bot answered them.
 pub fn summary(ticket: &Ticket, role: Option<u64>, user_added: bool) -> Value {
+    let place = match ticket.user.conversation.strip_prefix("dm:") {
+        Some(_) => "a direct message".to_owned(),
+        None => format!("<#{}>", ticket.user.conversation),
+    };
     let mut head = format!(
-        "**Ticket {}**: {}\nUser: <@{}> · locale `{}` · conversation <#{}> · opened <t:{}:f>",
+        "**Ticket {}**: {}\nUser: <@{}> · locale `{}` · conversation {place} · opened <t:{}:f>",
         ticket.id,
         ticket.reason,
         ticket.user.user_id,
         ticket.locale,
-        ticket.user.conversation.trim_start_matches("dm:"),
         ticket.created_at.timestamp(),
     );
     if ticket.scope.is_none() {
