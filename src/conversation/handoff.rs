@@ -292,6 +292,17 @@ async fn feedback(
 ) -> Reply {
     let knowledge = bot.knowledge();
     let chain = knowledge.negotiator.negotiate(&inbound.locales, &[], "");
+    let vars = AnswerVars::for_date(inbound.received_at.date_naive());
+    // The key came back from a button (card data on Teams can be forged):
+    // only answers the bot has are counted.
+    if !chain.chain.iter().any(|l| knowledge.catalog.has(l, answer)) {
+        let mut reply = plain_reply(
+            render_answer(&knowledge, &["notice-unknown-button"], &chain, &vars),
+            &chain,
+        );
+        reply.visibility = Visibility::Private;
+        return reply;
+    }
     let helped = choice == FeedbackChoice::Helped;
     let identity = &inbound.identity;
     let event = EventId::new(identity.platform, &inbound.event_id).map(|e| e.key());
@@ -317,7 +328,6 @@ async fn feedback(
         }
         Err(e) => tracing::warn!(error = %e, "feedback: no event id; not stored"),
     }
-    let vars = AnswerVars::for_date(inbound.received_at.date_naive());
     let key = if helped {
         "feedback-thanks"
     } else {
