@@ -14,6 +14,8 @@ use crate::common::discord_peer::{
 use serde_json::Value;
 
 const TOKEN: &str = "gateway-test-token";
+/// How long `serve` may take to start (rule compilation included).
+const STARTUP: Duration = Duration::from_secs(90);
 
 /// Bound to the account `acme`; prefers Norwegian.
 const NO_GUILD: PeerGuild = PeerGuild {
@@ -108,7 +110,19 @@ impl Serve {
 
     /// Waits until the log has a line containing all of `needles`.
     async fn wait_log(&self, needles: &[&str]) {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        self.wait_log_within(needles, WAIT).await;
+    }
+
+    /// Waits until `serve` has loaded its rules and started the gateway:
+    /// compiling every language's rules takes seconds, many more on a
+    /// loaded machine, so this wait is longer than the others.
+    async fn wait_started(&self) {
+        self.wait_log_within(&["discord-gateway: on"], STARTUP)
+            .await;
+    }
+
+    async fn wait_log_within(&self, needles: &[&str], wait: Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             if self
                 .log_text()
@@ -119,7 +133,7 @@ impl Serve {
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "no log line with {needles:?} within {WAIT:?}:\n{}",
+                "no log line with {needles:?} within {wait:?}:\n{}",
                 self.log_text()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -264,6 +278,7 @@ async fn the_gateway_bot_answers_chat_and_interactions_through_a_loopback_discor
 
     let peer = DiscordPeer::start(vec![NO_GUILD, EN_GUILD], 1000).await;
     let serve = Serve::start(data.path(), &peer);
+    serve.wait_started().await;
 
     // Config → serenity: the gateway URL comes from our REST, Identify
     // carries the token and the intents without MESSAGE_CONTENT.
@@ -724,6 +739,7 @@ async fn a_handoff_opens_a_private_thread_for_the_support_role_and_agents_claim_
             ("SUPPORTBOT_DISCORD_AGENT_IDS", LISTED_AGENT.id),
         ],
     );
+    serve.wait_started().await;
     serve
         .wait_log(&["handoff-discord: on", SUPPORT_CHANNEL])
         .await;
