@@ -10,13 +10,16 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::conversation::{Lifecycle, LifecycleCommands};
+use crate::handoff::HandoffService;
 use crate::knowledge::Knowledge;
 use crate::transport::discord::api::DiscordApi;
+use crate::transport::discord::desk::DiscordDesk;
 use crate::transport::discord::endpoint::{self, DiscordEndpoint};
 use crate::transport::discord::gateway::{self, GatewayConfig, DEFAULT_COOLDOWN};
 use crate::transport::discord::respond::Responder;
 use crate::transport::http::{self, App};
 use crate::transport::metrics::Metrics;
+use crate::transport::teams::desk::TeamsDesk;
 use crate::transport::teams::{self, TeamsState};
 use crate::Bot;
 
@@ -56,6 +59,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
                 TICK_EVERY.as_secs()
             ));
             spawn_scheduler(service.clone());
+            let handoff = agent_desks(settings, handoff, &mut lines);
             Bot::with_lifecycle(knowledge, LifecycleCommands::new(service)).with_handoff(handoff)
         }
         Err(e) => {
@@ -121,6 +125,54 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
     }
     say("supportbot serve: stopped\n");
     Ok(())
+}
+
+/// The handoff with the agents who may act and the desks that tell them
+/// about tickets, each when configured.
+fn agent_desks(
+    settings: &Settings,
+    handoff: HandoffService,
+    lines: &mut Vec<String>,
+) -> HandoffService {
+    let roster = settings.agent_roster();
+    let mut handoff = handoff.with_agents(roster);
+    let discord = &settings.discord;
+    match (discord.support_channel_id, &discord.token) {
+        (Some(channel), Some(token)) => {
+            let api = DiscordApi::new(&discord.api_base, Some(token.clone()));
+            handoff = handoff.with_desk(Arc::new(DiscordDesk::new(
+                api,
+                channel,
+                discord.support_role_id,
+            )));
+            lines.push(format!(
+                "handoff-discord: on (threads in channel {channel}, {}, {} listed agents)",
+                discord
+                    .support_role_id
+                    .map_or_else(|| "no support role".to_owned(), |r| format!("support role {r}")),
+                discord.agent_ids.len()
+            ));
+        }
+        (Some(_), None) => lines.push(
+            "handoff-discord: off (SUPPORTBOT_DISCORD_SUPPORT_CHANNEL_ID needs SUPPORTBOT_DISCORD_TOKEN)".into(),
+        ),
+        (None, _) => lines.push(
+            "handoff-discord: off (SUPPORTBOT_DISCORD_SUPPORT_CHANNEL_ID not set)".into(),
+        ),
+    }
+    match settings.teams.bot.as_ref().map(TeamsDesk::new) {
+        Some(Ok(Some(desk))) => {
+            lines.push(format!(
+                "handoff-teams: on (cards to the agents' conversation, {} listed agents)",
+                settings.teams.bot.as_ref().map_or(0, |b| b.agent_ids.len())
+            ));
+            handoff = handoff.with_desk(Arc::new(desk));
+        }
+        Some(Err(e)) => lines.push(format!("handoff-teams: off ({e})")),
+        Some(Ok(None)) | None => lines
+            .push("handoff-teams: off (SUPPORTBOT_TEAMS_AGENTS_CONVERSATION_ID not set)".into()),
+    }
+    handoff
 }
 
 /// Writes `text` to stdout in one piece and ignores a closed stdout: a

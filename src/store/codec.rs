@@ -40,11 +40,13 @@ pub enum Tree {
     HandoffUsers,
     /// `platform:event` → the `TicketId` that event opened.
     HandoffEvents,
+    /// `answer key 0 locale 0 platform:event` → handoff `Feedback`.
+    Feedback,
 }
 
 impl Tree {
     /// Every tree, in a fixed order (the sled transaction tuple order).
-    pub const ALL: [Tree; 10] = [
+    pub const ALL: [Tree; 11] = [
         Tree::Accounts,
         Tree::Subscriptions,
         Tree::Credits,
@@ -55,6 +57,7 @@ impl Tree {
         Tree::TicketHistory,
         Tree::HandoffUsers,
         Tree::HandoffEvents,
+        Tree::Feedback,
     ];
 
     /// Tree name on disk.
@@ -70,6 +73,7 @@ impl Tree {
             Tree::TicketHistory => "handoff_history",
             Tree::HandoffUsers => "handoff_users",
             Tree::HandoffEvents => "handoff_events",
+            Tree::Feedback => "feedback",
         }
     }
 }
