@@ -11,7 +11,7 @@ use crate::locale::{LocaleConfig, Negotiator};
 use crate::source::{Origin, SourceError, SourceTree};
 
 /// Answer keys the bot itself uses, which the default locale must have.
-pub const REQUIRED_ANSWERS: [&str; 23] = [
+pub const REQUIRED_ANSWERS: [&str; 29] = [
     "none",
     "choose",
     "help",
@@ -35,6 +35,12 @@ pub const REQUIRED_ANSWERS: [&str; 23] = [
     "handoff-opened",
     "handoff-waiting",
     "handoff-resumed",
+    "handoff-agent",
+    "button-helped",
+    "button-not-helped",
+    "button-ask-person",
+    "feedback-thanks",
+    "feedback-sorry",
 ];
 
 /// Where knowledge is loaded from: the rule tree and, optionally, a

@@ -235,3 +235,70 @@ fn tickets_survive_reopening_the_sled_store() {
         1
     );
 }
+
+#[tokio::test]
+async fn feedback_is_stored_per_answer_and_locale_on_every_store_and_survives_reopening() {
+    use supportbot::model::FeedbackChoice;
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("db");
+    let click = |event: &str, who: &str, choice: FeedbackChoice, locale: &str| Inbound {
+        locales: vec![locale.into()],
+        message: Message::Feedback {
+            answer: "cancel".into(),
+            choice,
+        },
+        ..say(event, who, "")
+    };
+    {
+        let sled = SledStore::open(&path).expect("sled");
+        let mut all = stores();
+        all.push(("sled (reopened below)", setup(Arc::new(sled), None)));
+        for (name, s) in all {
+            let yes = s
+                .bot
+                .handle(click("f1", "42", FeedbackChoice::Helped, "en-US"))
+                .await;
+            assert_eq!(yes.answer_key, "feedback-thanks", "{name}");
+            let no = s
+                .bot
+                .handle(click("f2", "43", FeedbackChoice::NotHelped, "de-DE"))
+                .await;
+            assert_eq!(no.answer_key, "feedback-sorry", "{name}");
+            assert_eq!(no.buttons.len(), 1, "{name}: the offer of a person");
+            // The same click again is the same record.
+            s.bot
+                .handle(click("f2", "43", FeedbackChoice::NotHelped, "de-DE"))
+                .await;
+            let stored = s.service.feedback_list().await.expect("feedback");
+            let seen: Vec<(&str, &str, bool)> = stored
+                .iter()
+                .map(|f| (f.answer.as_str(), f.locale.as_str(), f.helped))
+                .collect();
+            assert_eq!(
+                seen,
+                [("cancel", "de-DE", false), ("cancel", "en-US", true)],
+                "{name}"
+            );
+            assert!(
+                s.service.list().await.expect("tickets").is_empty(),
+                "{name}: a no alone opens nothing"
+            );
+            // A key the bot never answered with (forged card data) counts nothing.
+            let mut forged = click("f3", "44", FeedbackChoice::NotHelped, "en-US");
+            forged.message = Message::Feedback {
+                answer: "no-such-answer".into(),
+                choice: FeedbackChoice::NotHelped,
+            };
+            let refused = s.bot.handle(forged).await;
+            assert_eq!(refused.answer_key, "notice-unknown-button", "{name}");
+            assert_eq!(
+                s.service.feedback_list().await.expect("feedback").len(),
+                2,
+                "{name}"
+            );
+        }
+    }
+    let reopened = SledStore::open(&path).expect("reopen");
+    let stored = TicketStore::feedback(&reopened).expect("feedback");
+    assert_eq!(stored.len(), 2, "durable: {stored:?}");
+}

@@ -44,6 +44,13 @@ pub struct HandoffVars {
     pub hours: String,
     /// Hours after which the bot answers again if nobody took over.
     pub timeout_hours: u32,
+    /// For an agent's command (`handoff-agent`): `claimed`, `resolved`,
+    /// `released`, `taken` (someone else has it), `yours` (claimed by you
+    /// already), `closed`, `unknown` (no such ticket), `refused` (not an
+    /// agent), `busy` (try again).
+    pub outcome: String,
+    /// Who has or finished the ticket (`discord:123`), when it matters.
+    pub agent: String,
 }
 
 /// What a lifecycle answer talks about. Dates are ISO 8601 (render them with
@@ -270,6 +277,8 @@ impl AnswerVars {
             ticket: "H-1".into(),
             hours: "Mon-Fri 08:00-16:00 CET".into(),
             timeout_hours: 24,
+            outcome: "claimed".into(),
+            agent: "discord:80351110224678912".into(),
         });
         vars
     }

@@ -22,11 +22,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{AccountId, Evidence, Identity, Platform};
 
+mod agent;
 mod denied;
 mod scopes;
 #[cfg(test)]
 mod tests;
 
+pub use agent::{authorize_agent, AgentRoster, VerifiedAgent};
 pub use denied::{Denied, DenyReason};
 use scopes::Scopes;
 pub use scopes::{anonymous_refusal, unbound_refusal};

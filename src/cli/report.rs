@@ -40,7 +40,8 @@ pub fn run(settings: &Settings, args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let report = runtime()?.block_on(async {
         let entries = services.record.entries(filter.since_instant()).await?;
         let tickets = services.handoff.list().await?;
-        anyhow::Ok(Report::build(&entries, &tickets, filter))
+        let feedback = services.handoff.feedback_list().await?;
+        anyhow::Ok(Report::build(&entries, &tickets, &feedback, filter))
     })?;
     let mut out = std::io::stdout().lock();
     if args.json {

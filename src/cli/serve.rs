@@ -10,14 +10,17 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::conversation::{Lifecycle, LifecycleCommands};
+use crate::handoff::HandoffService;
 use crate::knowledge::Knowledge;
 use crate::record::RecordService;
 use crate::transport::discord::api::DiscordApi;
+use crate::transport::discord::desk::DiscordDesk;
 use crate::transport::discord::endpoint::{self, DiscordEndpoint};
 use crate::transport::discord::gateway::{self, GatewayConfig, DEFAULT_COOLDOWN};
 use crate::transport::discord::respond::Responder;
 use crate::transport::http::{self, App};
 use crate::transport::metrics::Metrics;
+use crate::transport::teams::desk::TeamsDesk;
 use crate::transport::teams::{self, TeamsState};
 use crate::Bot;
 
@@ -66,8 +69,9 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
                 PURGE_EVERY_TICKS * TICK_EVERY.as_secs() / 60
             ));
             spawn_scheduler(s.lifecycle.clone(), s.record.clone());
+            let handoff = agent_desks(settings, s.handoff, &mut lines);
             Bot::with_lifecycle(knowledge, LifecycleCommands::new(s.lifecycle))
-                .with_handoff(s.handoff)
+                .with_handoff(handoff)
                 .with_record(s.record)
         }
         Err(e) => {
@@ -110,11 +114,13 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
         .await
         .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
     let addr = listener.local_addr()?;
-    println!("supportbot serve: listening on http://{addr} (GET /healthz, GET /metrics)");
+    let mut banner =
+        format!("supportbot serve: listening on http://{addr} (GET /healthz, GET /metrics)\n");
     for line in &lines {
-        println!("  {line}");
+        banner.push_str(&format!("  {line}\n"));
         tracing::info!("{line}");
     }
+    say(&banner);
     reload_on_sighup(bot);
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -129,8 +135,68 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
             tracing::warn!("discord gateway did not stop within 5 s");
         }
     }
-    println!("supportbot serve: stopped");
+    say("supportbot serve: stopped\n");
     Ok(())
+}
+
+/// The handoff with the agents who may act and the desks that tell them
+/// about tickets, each when configured.
+fn agent_desks(
+    settings: &Settings,
+    handoff: HandoffService,
+    lines: &mut Vec<String>,
+) -> HandoffService {
+    let roster = settings.agent_roster();
+    let mut handoff = handoff.with_agents(roster);
+    let discord = &settings.discord;
+    match (discord.support_channel_id, &discord.token) {
+        (Some(channel), Some(token)) => {
+            let api = DiscordApi::new(&discord.api_base, Some(token.clone()));
+            handoff = handoff.with_desk(Arc::new(DiscordDesk::new(
+                api,
+                channel,
+                discord.support_role_id,
+            )));
+            lines.push(format!(
+                "handoff-discord: on (threads in channel {channel}, {}, {} listed agents)",
+                discord
+                    .support_role_id
+                    .map_or_else(|| "no support role".to_owned(), |r| format!("support role {r}")),
+                discord.agent_ids.len()
+            ));
+        }
+        (Some(_), None) => lines.push(
+            "handoff-discord: off (SUPPORTBOT_DISCORD_SUPPORT_CHANNEL_ID needs SUPPORTBOT_DISCORD_TOKEN)".into(),
+        ),
+        (None, _) => lines.push(
+            "handoff-discord: off (SUPPORTBOT_DISCORD_SUPPORT_CHANNEL_ID not set)".into(),
+        ),
+    }
+    match settings.teams.bot.as_ref().map(TeamsDesk::new) {
+        Some(Ok(Some(desk))) => {
+            lines.push(format!(
+                "handoff-teams: on (cards to the agents' conversation, {} listed agents)",
+                settings.teams.bot.as_ref().map_or(0, |b| b.agent_ids.len())
+            ));
+            handoff = handoff.with_desk(Arc::new(desk));
+        }
+        Some(Err(e)) => lines.push(format!("handoff-teams: off ({e})")),
+        Some(Ok(None)) | None => lines
+            .push("handoff-teams: off (SUPPORTBOT_TEAMS_AGENTS_CONVERSATION_ID not set)".into()),
+    }
+    handoff
+}
+
+/// Writes `text` to stdout in one piece and ignores a closed stdout: a
+/// server must keep serving when whoever started it stops reading its output
+/// (`supportbot serve | head -1`, a supervisor that closed the pipe), where
+/// `println!` would panic and take the process down.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        tracing::debug!(error = %e, "stdout is closed; the banner was not printed");
+    }
 }
 
 /// The Teams bot and outgoing webhook, each when its settings are present.

@@ -36,6 +36,15 @@ pub struct DiscordSettings {
     /// The privileged MESSAGE_CONTENT intent is enabled
     /// (`SUPPORTBOT_DISCORD_MESSAGE_CONTENT=true`).
     pub message_content: bool,
+    /// Where a handoff ticket opens a private thread for the agents
+    /// (`SUPPORTBOT_DISCORD_SUPPORT_CHANNEL_ID`).
+    pub support_channel_id: Option<u64>,
+    /// The role pinged in that thread, whose members may use `/handoff`
+    /// (`SUPPORTBOT_DISCORD_SUPPORT_ROLE_ID`).
+    pub support_role_id: Option<u64>,
+    /// Users who may use `/handoff` without the role
+    /// (`SUPPORTBOT_DISCORD_AGENT_IDS`, comma-separated).
+    pub agent_ids: Vec<u64>,
 }
 
 /// Default Discord REST API base.
@@ -151,18 +160,41 @@ pub(super) fn settings(
             ))
         })?),
     };
-    let mut support_channels = Vec::new();
-    if let Some(p) = src.pick(
+    let ids = |key: &'static str, value: Option<String>, what: &str| {
+        let mut out = Vec::new();
+        if let Some(p) = src.pick(key, value) {
+            for id in p.value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+                match id.parse::<u64>() {
+                    Ok(n) if n > 0 && is_snowflake(id) => out.push(n),
+                    _ => return Err(p.invalid(format!("{id:?} is not a {what} id"))),
+                }
+            }
+        }
+        Ok(out)
+    };
+    let support_channels = ids(
         "discord_support_channels",
         f.discord_support_channels.clone(),
-    ) {
-        for id in p.value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-            support_channels.push(
-                id.parse()
-                    .map_err(|_| p.invalid(format!("{id:?} is not a channel id")))?,
-            );
-        }
-    }
+        "channel",
+    )?;
+    let one = |key: &'static str, value: Option<String>, what: &str| match src.pick(key, value) {
+        None => Ok(None),
+        Some(p) => match p.value.parse::<u64>() {
+            Ok(n) if n > 0 && is_snowflake(&p.value) => Ok(Some(n)),
+            _ => Err(p.invalid(format!("{:?} is not a {what} id", p.value))),
+        },
+    };
+    let support_channel_id = one(
+        "discord_support_channel_id",
+        f.discord_support_channel_id.clone(),
+        "channel",
+    )?;
+    let support_role_id = one(
+        "discord_support_role_id",
+        f.discord_support_role_id.clone(),
+        "role",
+    )?;
+    let agent_ids = ids("discord_agent_ids", f.discord_agent_ids.clone(), "user")?;
     let message_content =
         match src.pick("discord_message_content", f.discord_message_content.clone()) {
             None => false,
@@ -182,6 +214,9 @@ pub(super) fn settings(
         api_base,
         support_channels,
         message_content,
+        support_channel_id,
+        support_role_id,
+        agent_ids,
         token: src
             .pick("discord_token", f.discord_token.clone())
             .map(|p| SecretString::from(p.value)),

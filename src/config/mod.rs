@@ -30,7 +30,7 @@ pub use http::{
     DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT,
 };
 pub use teams::{
-    TeamsBotSettings, TeamsFile, TeamsSettings, DEFAULT_TEAMS_ISSUER,
+    TeamsAgentsChannel, TeamsBotSettings, TeamsFile, TeamsSettings, DEFAULT_TEAMS_ISSUER,
     DEFAULT_TEAMS_OPENID_METADATA, DEFAULT_TEAMS_SCOPE, DEFAULT_TEAMS_TOKEN_URL,
 };
 
@@ -86,6 +86,12 @@ pub struct FileSettings {
     pub discord_support_channels: Option<String>,
     /// `true` when the privileged MESSAGE_CONTENT intent is enabled.
     pub discord_message_content: Option<String>,
+    /// Channel where handoff tickets from Discord open a private thread.
+    pub discord_support_channel_id: Option<String>,
+    /// Role pinged in a new ticket's thread; its members may use `/handoff`.
+    pub discord_support_role_id: Option<String>,
+    /// Discord user ids (comma-separated) who may use `/handoff` without the role.
+    pub discord_agent_ids: Option<String>,
     /// Microsoft Teams (`[teams]`).
     pub teams: Option<TeamsFile>,
     /// Messages in a row the bot may not understand before it hands the
@@ -288,6 +294,30 @@ impl Settings {
             record: record_policy(&src, &file)?,
             auth: file.auth,
         })
+    }
+
+    /// Who may act on handoff tickets from Discord and Teams: the support
+    /// role, the listed Discord ids and the listed Teams `aadObjectId`s.
+    pub fn agent_roster(&self) -> crate::auth::AgentRoster {
+        use crate::auth::UserKey;
+        use crate::model::Platform;
+        let discord = self.discord.agent_ids.iter().map(|id| UserKey {
+            platform: Platform::Discord,
+            user_id: id.to_string(),
+        });
+        let teams = self
+            .teams
+            .bot
+            .iter()
+            .flat_map(|b| b.agent_ids.iter())
+            .map(|id| UserKey {
+                platform: Platform::Teams,
+                user_id: id.clone(),
+            });
+        crate::auth::AgentRoster {
+            discord_roles: self.discord.support_role_id.into_iter().collect(),
+            agents: discord.chain(teams).collect(),
+        }
     }
 
     /// Where rules are loaded from.

@@ -26,6 +26,16 @@ pub struct TeamsFile {
     pub token_url: Option<String>,
     /// OAuth scope for replies (`SUPPORTBOT_TEAMS_SCOPE`).
     pub scope: Option<String>,
+    /// Conversation (a channel's or group chat's id) where handoff tickets
+    /// from Teams are posted as cards (`SUPPORTBOT_TEAMS_AGENTS_CONVERSATION_ID`).
+    pub agents_conversation_id: Option<String>,
+    /// Bot Connector service URL of that conversation
+    /// (`SUPPORTBOT_TEAMS_AGENTS_SERVICE_URL`), e.g.
+    /// `https://smba.trafficmanager.net/emea/`.
+    pub agents_service_url: Option<String>,
+    /// Entra object ids (comma-separated) of the Teams users who may Claim
+    /// and Resolve from the card (`SUPPORTBOT_TEAMS_AGENT_IDS`).
+    pub agent_ids: Option<String>,
 }
 
 /// Default OpenID metadata of the Bot Framework channel service.
@@ -65,6 +75,19 @@ pub struct TeamsBotSettings {
     pub token_url: String,
     /// OAuth scope.
     pub scope: String,
+    /// Where handoff tickets are posted for the agents, when configured.
+    pub agents: Option<TeamsAgentsChannel>,
+    /// Entra object ids of the agents (lowercase).
+    pub agent_ids: Vec<String>,
+}
+
+/// The agents' conversation of the Teams bot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamsAgentsChannel {
+    /// Conversation id.
+    pub conversation_id: String,
+    /// Its Bot Connector service URL.
+    pub service_url: String,
 }
 
 pub(super) fn settings(src: &Sources<'_>, file: TeamsFile) -> Result<TeamsSettings, ConfigError> {
@@ -111,8 +134,51 @@ pub(super) fn settings(src: &Sources<'_>, file: TeamsFile) -> Result<TeamsSettin
                 issuer: or("teams.issuer", file.issuer, DEFAULT_TEAMS_ISSUER),
                 token_url: or("teams.token_url", file.token_url, DEFAULT_TEAMS_TOKEN_URL),
                 scope: or("teams.scope", file.scope, DEFAULT_TEAMS_SCOPE),
+                agents: agents_channel(src, file.agents_conversation_id, file.agents_service_url)?,
+                agent_ids: src
+                    .pick("teams.agent_ids", file.agent_ids)
+                    .map(|p| {
+                        p.value
+                            .split(',')
+                            .map(|a| a.trim().to_ascii_lowercase())
+                            .filter(|a| !a.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             })
         }
     };
     Ok(TeamsSettings { bot, webhook_key })
+}
+
+fn agents_channel(
+    src: &Sources<'_>,
+    conversation: Option<String>,
+    service_url: Option<String>,
+) -> Result<Option<TeamsAgentsChannel>, ConfigError> {
+    let conversation = src.pick("teams.agents_conversation_id", conversation);
+    let service_url = src.pick("teams.agents_service_url", service_url);
+    match (conversation, service_url) {
+        (None, None) => Ok(None),
+        (Some(c), None) => Err(ConfigError::Invalid {
+            key: super::env_name("teams.agents_service_url"),
+            message: format!(
+                "missing, but {} is set; the bot needs both to post there",
+                c.name
+            ),
+        }),
+        (None, Some(u)) => Err(ConfigError::Invalid {
+            key: super::env_name("teams.agents_conversation_id"),
+            message: format!("missing, but {} is set", u.name),
+        }),
+        (Some(c), Some(u)) => {
+            if !(u.value.starts_with("https://") || u.value.starts_with("http://")) {
+                return Err(u.invalid(format!("{:?} is not an http(s) URL", u.value)));
+            }
+            Ok(Some(TeamsAgentsChannel {
+                conversation_id: c.value,
+                service_url: u.value,
+            }))
+        }
+    }
 }

@@ -266,3 +266,49 @@ fn record_retention_comes_from_file_or_env_and_defaults_to_30_days() {
         "{zero:?}"
     );
 }
+
+#[test]
+fn agent_settings_build_the_roster() {
+    let f = write("discord_support_channel_id = \"1575396591760687300\"\ndiscord_agent_ids = \"11, 12\"\n[teams]\napp_id = \"a\"\napp_password = \"p\"\nagent_ids = \"AAD-1\"\nagents_conversation_id = \"19:agents@thread.tacv2\"\nagents_service_url = \"https://smba.trafficmanager.net/emea/\"\n");
+    let s = load_env(
+        Some(f.path()),
+        &[("SUPPORTBOT_DISCORD_SUPPORT_ROLE_ID", "77")],
+    )
+    .expect("loads");
+    assert_eq!(
+        s.discord.support_channel_id,
+        Some(1_575_396_591_760_687_300)
+    );
+    assert_eq!(s.discord.support_role_id, Some(77));
+    let roster = s.agent_roster();
+    assert_eq!(roster.discord_roles, [77]);
+    let agents: Vec<String> = roster.agents.iter().map(ToString::to_string).collect();
+    assert_eq!(agents, ["discord:11", "discord:12", "teams:aad-1"]);
+    let bot = s.teams.bot.as_ref().expect("bot");
+    assert_eq!(
+        bot.agents.as_ref().map(|a| a.conversation_id.as_str()),
+        Some("19:agents@thread.tacv2")
+    );
+    for (key, value) in [
+        ("SUPPORTBOT_DISCORD_SUPPORT_ROLE_ID", "role"),
+        ("SUPPORTBOT_DISCORD_SUPPORT_CHANNEL_ID", "0"),
+        ("SUPPORTBOT_DISCORD_AGENT_IDS", "11,x"),
+    ] {
+        let e = load_env(None, &[(key, value)]).expect_err(key);
+        assert!(e.to_string().starts_with(key), "{e}");
+    }
+    let half = load_env(
+        None,
+        &[
+            ("SUPPORTBOT_TEAMS_APP_ID", "a"),
+            ("SUPPORTBOT_TEAMS_APP_PASSWORD", "p"),
+            ("SUPPORTBOT_TEAMS_AGENTS_CONVERSATION_ID", "19:x"),
+        ],
+    )
+    .expect_err("needs the service URL");
+    assert!(
+        half.to_string()
+            .starts_with("SUPPORTBOT_TEAMS_AGENTS_SERVICE_URL"),
+        "{half}"
+    );
+}

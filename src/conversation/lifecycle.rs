@@ -88,6 +88,8 @@ impl LifecycleCommands {
             let key = match button.action {
                 ButtonAction::Confirm { .. } => "button-confirm",
                 ButtonAction::Dismiss { .. } => "button-dismiss",
+                // Lifecycle answers carry no feedback buttons.
+                ButtonAction::Feedback { .. } => continue,
             };
             let label = render_answer(knowledge, &[key], chain, &vars);
             button.label = label.markdown.trim().to_owned();

@@ -181,9 +181,10 @@ impl Bot {
     }
 
     async fn handle_routed(&self, inbound: Inbound) -> Reply {
-        match &self.handoff {
-            Some(service) => handoff::handle(self, service, inbound).await,
-            None => self.handle_unguarded(inbound).await,
+        match (&self.handoff, &inbound.message) {
+            (Some(service), _) => handoff::handle(self, service, inbound).await,
+            (None, Message::Agent(command)) => handoff::agent(self, None, &inbound, command).await,
+            (None, _) => self.handle_unguarded(inbound).await,
         }
     }
 
@@ -257,6 +258,9 @@ impl Bot {
                 topic: topic.as_deref(),
             },
             Message::Why => Route::Why,
+            // Answered by `handoff` before routing; here only for
+            // completeness, as help.
+            Message::Agent(_) | Message::Feedback { .. } => Route::Help { topic: None },
             Message::Command(command) => Route::Command {
                 command: Cow::Borrowed(command),
                 langs: Vec::new(),

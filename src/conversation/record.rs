@@ -37,7 +37,11 @@ impl Seen {
             Message::Text(t) => (EntryKind::Text, Some(t.clone())),
             Message::Help { .. } => (EntryKind::Help, None),
             Message::Why => (EntryKind::Why, None),
-            Message::Command(_) => (EntryKind::Command, None),
+            // Agents' commands and feedback clicks carry no free text; the
+            // feedback itself is stored by the handoff (`handoff::Feedback`).
+            Message::Command(_) | Message::Agent(_) | Message::Feedback { .. } => {
+                (EntryKind::Command, None)
+            }
         };
         let identity = &inbound.identity;
         Seen {
@@ -92,7 +96,6 @@ pub(super) async fn note(service: &RecordService, seen: Seen, reply: &Reply) {
         vetoed: reply.vetoed.clone(),
         answer_key: reply.answer_key.clone(),
         understood,
-        feedback: None,
     };
     if let Err(e) = service.record(entry).await {
         tracing::warn!(error = %e, "record: cannot store this message's record; replied anyway");

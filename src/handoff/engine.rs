@@ -39,6 +39,8 @@ pub enum Outcome {
     NotUnderstood,
     /// The user asked for a person.
     Asked,
+    /// The user said an answer did not help and asked for a person.
+    Unhelpful,
 }
 
 /// Facts about the message that a ticket keeps.
@@ -124,13 +126,14 @@ pub fn presence(
 
 /// Records how the bot answered `turn`, and opens a ticket when the user
 /// asked for a person or was not understood `policy.misses` times in a row.
-/// Returns the opened (or, for a re-delivered event, the existing) ticket.
+/// Returns the opened (or, for a re-delivered event, the existing) ticket,
+/// and whether this call opened it (false for a re-delivery).
 pub fn record(
     store: &dyn TicketStore,
     turn: &Turn,
     outcome: Outcome,
     policy: &HandoffPolicy,
-) -> Result<Option<Ticket>, HandoffError> {
+) -> Result<Option<(Ticket, bool)>, HandoffError> {
     retrying(|| {
         let stored = store.user_state(&turn.key)?;
         let (state, mut next) = match stored {
@@ -160,7 +163,7 @@ pub fn record(
                 })?;
                 Ok(None)
             }
-            Outcome::NotUnderstood | Outcome::Asked => {
+            Outcome::NotUnderstood | Outcome::Asked | Outcome::Unhelpful => {
                 next.recent.push(Exchange {
                     at: turn.at,
                     text: turn.text.clone(),
@@ -170,6 +173,7 @@ pub fn record(
                 next.recent.drain(..excess);
                 let reason = match outcome {
                     Outcome::Asked => Reason::Asked,
+                    Outcome::Unhelpful => Reason::Feedback,
                     _ => {
                         next.misses = state.misses.saturating_add(1);
                         if next.misses < policy.misses.max(1) {
@@ -188,15 +192,16 @@ pub fn record(
     })
 }
 
-/// Opens a ticket for `turn` with the conversation in `state`.
+/// Opens a ticket for `turn` with the conversation in `state`; `true` when
+/// this call opened it, `false` when the event had opened it before.
 fn open(
     store: &dyn TicketStore,
     turn: &Turn,
     reason: Reason,
     mut state: UserState,
-) -> Result<Ticket, HandoffError> {
+) -> Result<(Ticket, bool), HandoffError> {
     if let Some(id) = store.ticket_for_event(&turn.event)? {
-        return store.ticket(id)?.ok_or(HandoffError::NotFound(id));
+        return Ok((store.ticket(id)?.ok_or(HandoffError::NotFound(id))?, false));
     }
     let id = TicketId::new(store.last_ticket_id()?.map_or(0, TicketId::number) + 1);
     let ticket = Ticket {
@@ -226,10 +231,13 @@ fn open(
         }],
         users: vec![state],
         event: Some((turn.event.clone(), id)),
+        feedback: Vec::new(),
     };
     match store.commit_handoff(writes)? {
-        HandoffCommitted::Applied => Ok(ticket),
-        HandoffCommitted::Replayed(id) => store.ticket(id)?.ok_or(HandoffError::NotFound(id)),
+        HandoffCommitted::Applied => Ok((ticket, true)),
+        HandoffCommitted::Replayed(id) => {
+            Ok((store.ticket(id)?.ok_or(HandoffError::NotFound(id))?, false))
+        }
     }
 }
 

@@ -7,15 +7,19 @@
 //! Nothing here knows a transport or a storage engine. The async
 //! [`HandoffService`] runs every storage step on tokio's blocking pool.
 
+mod desk;
 mod engine;
 mod port;
 mod service;
 mod ticket;
 
+pub use desk::{AgentDesk, DeskError, DeskNotice, RETRY_PAUSES};
 pub use engine::{Outcome, Presence, Turn, TIMEOUT_AGENT};
 pub use port::{HandoffCommitted, HandoffWrite, TicketStore, UserState};
 pub use service::HandoffService;
-pub use ticket::{Change, Exchange, HistoryEntry, Reason, Ticket, TicketId, TicketState, UserKey};
+pub use ticket::{
+    Change, Exchange, Feedback, HistoryEntry, Reason, Ticket, TicketId, TicketState, UserKey,
+};
 
 use crate::lifecycle::StoreError;
 

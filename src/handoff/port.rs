@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ticket::{Exchange, HistoryEntry, Ticket, TicketId, UserKey};
+use super::ticket::{Exchange, Feedback, HistoryEntry, Ticket, TicketId, UserKey};
 use crate::lifecycle::StoreError;
 
 /// What the bot remembers about one user in one conversation, stored so that
@@ -36,6 +36,9 @@ pub struct HandoffWrite {
     /// The platform event that opened a ticket: if the event is already
     /// stored, nothing is applied and its ticket is returned instead.
     pub event: Option<(String, TicketId)>,
+    /// Feedback to store (keyed by answer, locale and event, so a
+    /// re-delivered click writes the same record again).
+    pub feedback: Vec<Feedback>,
 }
 
 /// Result of [`TicketStore::commit_handoff`].
@@ -63,6 +66,8 @@ pub trait TicketStore: Send + Sync + 'static {
     fn ticket_for_event(&self, event_key: &str) -> Result<Option<TicketId>, StoreError>;
     /// Checks revisions and applies `writes` atomically; returns once durable.
     fn commit_handoff(&self, writes: HandoffWrite) -> Result<HandoffCommitted, StoreError>;
+    /// Every stored feedback record, by answer key, then locale.
+    fn feedback(&self) -> Result<Vec<Feedback>, StoreError>;
 }
 
 impl<S: TicketStore + ?Sized> TicketStore for std::sync::Arc<S> {
@@ -86,5 +91,8 @@ impl<S: TicketStore + ?Sized> TicketStore for std::sync::Arc<S> {
     }
     fn commit_handoff(&self, writes: HandoffWrite) -> Result<HandoffCommitted, StoreError> {
         (**self).commit_handoff(writes)
+    }
+    fn feedback(&self) -> Result<Vec<Feedback>, StoreError> {
+        (**self).feedback()
     }
 }

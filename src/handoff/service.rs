@@ -5,10 +5,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use std::time::Duration;
+
+use super::desk::{self, AgentDesk, DeskNotice, RETRY_PAUSES};
 use super::engine::{self, Outcome, Presence, Turn};
-use super::port::TicketStore;
-use super::ticket::{Change, HistoryEntry, Ticket, TicketId, UserKey};
+use super::port::{HandoffWrite, TicketStore};
+use super::ticket::{Change, Feedback, HistoryEntry, Ticket, TicketId, UserKey};
 use super::{HandoffError, HandoffPolicy};
+use crate::auth::{AgentRoster, VerifiedAgent};
 use crate::lifecycle::{Clock, StoreError};
 
 /// Cheap to clone; share one per process.
@@ -17,6 +21,9 @@ pub struct HandoffService {
     store: Arc<dyn TicketStore>,
     clock: Arc<dyn Clock>,
     policy: Arc<HandoffPolicy>,
+    desks: Arc<Vec<Arc<dyn AgentDesk>>>,
+    roster: Arc<AgentRoster>,
+    pauses: &'static [Duration],
 }
 
 impl std::fmt::Debug for HandoffService {
@@ -34,7 +41,48 @@ impl HandoffService {
             store,
             clock,
             policy: Arc::new(policy),
+            desks: Arc::new(Vec::new()),
+            roster: Arc::new(AgentRoster::default()),
+            pauses: &RETRY_PAUSES,
         }
+    }
+
+    /// The same service, also telling agents at `desk` about tickets.
+    pub fn with_desk(mut self, desk: Arc<dyn AgentDesk>) -> Self {
+        let mut desks = (*self.desks).clone();
+        desks.push(desk);
+        self.desks = Arc::new(desks);
+        self
+    }
+
+    /// The same service, with the agents who may act from a platform.
+    pub fn with_agents(mut self, roster: AgentRoster) -> Self {
+        self.roster = Arc::new(roster);
+        self
+    }
+
+    /// The same service, pausing `pauses` between delivery attempts (tests
+    /// use short ones).
+    pub fn with_retry_pauses(mut self, pauses: &'static [Duration]) -> Self {
+        self.pauses = pauses;
+        self
+    }
+
+    /// Who may act on tickets.
+    pub fn agents(&self) -> &AgentRoster {
+        &self.roster
+    }
+
+    fn announce(&self, ticket: &Ticket, change: Change, by: &str) {
+        if self.desks.is_empty() {
+            return;
+        }
+        let notice = DeskNotice {
+            ticket: ticket.clone(),
+            change,
+            by: by.to_owned(),
+        };
+        desk::announce(&self.desks, notice, self.pauses);
     }
 
     /// The settings.
@@ -77,8 +125,33 @@ impl HandoffService {
         turn: Turn,
         outcome: Outcome,
     ) -> Result<Option<Ticket>, HandoffError> {
-        self.blocking(move |s, p, _| engine::record(s, &turn, outcome, p))
-            .await
+        let recorded = self
+            .blocking(move |s, p, _| engine::record(s, &turn, outcome, p))
+            .await?;
+        Ok(recorded.map(|(ticket, fresh)| {
+            // A re-delivered event told the agents already.
+            if fresh {
+                self.announce(&ticket, Change::Opened, "bot");
+            }
+            ticket
+        }))
+    }
+
+    /// Stores one "Did this help?" answer, durably.
+    pub async fn feedback(&self, feedback: Feedback) -> Result<(), HandoffError> {
+        self.blocking(move |s, _, _| {
+            s.commit_handoff(HandoffWrite {
+                feedback: vec![feedback],
+                ..HandoffWrite::default()
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every stored feedback record.
+    pub async fn feedback_list(&self) -> Result<Vec<Feedback>, HandoffError> {
+        self.blocking(|s, _, _| Ok(s.feedback()?)).await
     }
 
     /// Every ticket, by id.
@@ -103,8 +176,21 @@ impl HandoffService {
         change: Change,
         agent: &str,
     ) -> Result<Ticket, HandoffError> {
-        let agent = agent.to_owned();
-        self.blocking(move |s, _, now| engine::act(s, id, change, &agent, now))
-            .await
+        let by = agent.to_owned();
+        let ticket = self
+            .blocking(move |s, _, now| engine::act(s, id, change, &by, now))
+            .await?;
+        self.announce(&ticket, change, agent);
+        Ok(ticket)
+    }
+
+    /// A verified agent claims, resolves or releases ticket `id`.
+    pub async fn act_as(
+        &self,
+        agent: &VerifiedAgent,
+        id: TicketId,
+        change: Change,
+    ) -> Result<Ticket, HandoffError> {
+        self.act(id, change, &agent.user().to_string()).await
     }
 }

@@ -127,6 +127,24 @@ pub struct Exchange {
     pub answer_key: String,
 }
 
+/// "Did this help?" for one answer, from one user, once per platform event
+/// (a re-delivered click overwrites the same record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Feedback {
+    /// The answer key the user judged.
+    pub answer: String,
+    /// The locale it was shown in (the locale of the click's reply).
+    pub locale: String,
+    /// Whether it helped.
+    pub helped: bool,
+    /// Who said so.
+    pub user: UserKey,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The platform event of the click (`platform:id`).
+    pub event: String,
+}
+
 /// A conversation handed to people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {

@@ -104,21 +104,22 @@ pub fn normalize(input: &str) -> Normalized {
         let text = String::from_utf8(bytes).unwrap_or_default();
         return Normalized { text, origin: None };
     }
-    let mut out = Encoder::with_capacity(input.len() + 16);
     if is_nfkc_quick(input.chars()) == IsNormalized::Yes {
-        for (offset, c) in input.char_indices() {
-            out.push_folded(c, offset);
-        }
-    } else {
-        // NFKC may compose a base with following combining marks, so we
-        // normalise cluster by cluster and attribute the output to the
-        // cluster's first byte.
-        for (offset, cluster) in clusters(input) {
-            for c in settled(cluster) {
-                out.push_folded(c, offset);
-            }
+        // Already in NFKC: fold character by character, unless folding
+        // brings out a combining mark (ῧ folds to υ + two marks, which NFKC
+        // would compose again): then the text needs settling after all.
+        let mut out = Encoder::with_capacity(input.len() + 16);
+        let brought_out_a_mark = input
+            .char_indices()
+            .any(|(offset, c)| out.push_folded(c, offset));
+        if !brought_out_a_mark {
+            return out.finish(input.len());
         }
     }
+    // NFKC may compose a base with following combining marks: settle the
+    // text cluster by cluster.
+    let mut out = Encoder::with_capacity(input.len() + 16);
+    settle::by_cluster(input, &mut out);
     out.finish(input.len())
 }
 
@@ -314,12 +315,17 @@ impl Encoder {
         }
     }
 
-    fn push_folded(&mut self, c: char, offset: usize) {
+    /// Pushes `c` folded; true when folding turned it into something that
+    /// holds a combining mark it was not (settled text never does that).
+    fn push_folded(&mut self, c: char, offset: usize) -> bool {
         if c.is_ascii() {
             self.push_ascii(ascii_byte(c as u8), offset);
-            return;
+            return false;
         }
+        let mut brought_out_a_mark = false;
         for f in fold_char(c) {
+            brought_out_a_mark |=
+                f != c && unicode_normalization::char::canonical_combining_class(f) != 0;
             match classify(f) {
                 Class::Ascii(b) => self.push_ascii(b, offset),
                 Class::Word => {
@@ -335,6 +341,7 @@ impl Encoder {
                 Class::Drop => {}
             }
         }
+        brought_out_a_mark
     }
 
     fn push_ascii(&mut self, b: u8, offset: usize) {
@@ -351,96 +358,7 @@ impl Encoder {
     }
 }
 
-/// One cluster in NFKC, case- and script-folded until nothing changes,
-/// without format characters. Folding can leave a base that composes with
-/// the mark after it (capital Ϊ + acute folds to ι + acute, which NFKC
-/// composes to ί and folding turns into ι), and a dropped joiner can bring a
-/// base and a mark together; settling here is what makes normalising twice
-/// change nothing. The result is fed to `push_folded` again, which folds
-/// settled text to itself.
-fn settled(cluster: &str) -> Vec<char> {
-    let mut chars = fold_chars(cluster.chars().filter(|&c| !is_format(c)).nfkc());
-    drop_absorbed_marks(&mut chars);
-    // With absorbed marks gone, one more pass settles what is left (İ + ́
-    // folds to i + ́, which composes to í once and stays); the bound only
-    // guards against a Unicode table we have not thought of.
-    for _ in 0..3 {
-        let mut again = fold_chars(chars.iter().copied().nfkc());
-        drop_absorbed_marks(&mut again);
-        if again == chars {
-            break;
-        }
-        chars = again;
-    }
-    chars
-}
-
-/// `fold_char` over a run of characters, ASCII left for `push_folded` to
-/// map and format characters dropped.
-fn fold_chars(chars: impl Iterator<Item = char>) -> Vec<char> {
-    let mut out = Vec::new();
-    for c in chars {
-        if c.is_ascii() {
-            out.push(c);
-        } else if !is_format(c) {
-            out.extend(fold_char(c));
-        }
-    }
-    out
-}
-
-/// Drops each combining mark that would compose with its base into a letter
-/// that folds back to the base (ι + ́ → ί → ι, е + ̈ → ё → е). Without this a
-/// base followed by k such marks would need k passes to settle; with it one
-/// linear pass does, whatever the input's length.
-fn drop_absorbed_marks(chars: &mut Vec<char>) {
-    use unicode_normalization::char::{canonical_combining_class, compose};
-    let mut base: Option<char> = None;
-    chars.retain(|&c| {
-        if canonical_combining_class(c) == 0 {
-            base = Some(c);
-            return true;
-        }
-        let absorbed = base
-            .and_then(|b| compose(b, c).map(|k| (b, k)))
-            .is_some_and(|(b, k)| fold_char(k).eq([b]));
-        !absorbed
-    });
-}
-
-fn is_format(c: char) -> bool {
-    !c.is_ascii() && get_general_category(c) == GeneralCategory::Format
-}
-
-/// Splits `input` into (byte offset, cluster) where a cluster is a starter
-/// followed by the characters NFKC may compose with it: combining marks and
-/// Hangul medial/final jamo.
-fn clusters(input: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut starts: Vec<usize> = Vec::new();
-    for (i, c) in input.char_indices() {
-        // Half-width (semi-)voiced sound marks are spacing characters that
-        // NFKC turns into combining ones: ｻﾌﾞ must compose to サブ.
-        // Format characters (joiners, bidi marks) are dropped, so they
-        // must not separate a base from the marks after it.
-        let continues = unicode_normalization::char::canonical_combining_class(c) != 0
-            || is_format(c)
-            || ('\u{1160}'..='\u{11FF}').contains(&c)
-            || matches!(c, '\u{FF9E}' | '\u{FF9F}');
-        if !continues || starts.is_empty() {
-            starts.push(i);
-        }
-    }
-    let ends: Vec<usize> = starts
-        .iter()
-        .skip(1)
-        .copied()
-        .chain([input.len()])
-        .collect();
-    starts
-        .into_iter()
-        .zip(ends)
-        .map(move |(s, e)| (s, &input[s..e]))
-}
+mod settle;
 
 #[cfg(test)]
 #[path = "normalize_tests.rs"]

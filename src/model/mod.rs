@@ -133,6 +133,38 @@ pub enum Message {
     /// A subscription-lifecycle command (slash command, button, admin CLI,
     /// or chat text such as "cancel SUB-1" / "confirm TOKEN").
     Command(Command),
+    /// A support agent acting on a handoff ticket (Discord `/handoff`, a
+    /// Teams card's Claim or Resolve). Who may is decided by `auth` from the
+    /// signed identity, never by the transport.
+    Agent(AgentCommand),
+    /// A "Did this help?" button (or the "ask a person" offer after a no)
+    /// pressed about the answer with key `answer`.
+    Feedback {
+        /// The answer key.
+        answer: String,
+        /// Which button.
+        choice: FeedbackChoice,
+    },
+}
+
+/// What an agent does to a handoff ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentAction {
+    /// Take the ticket (first come, first served).
+    Claim,
+    /// Finish it; the bot answers the user again.
+    Resolve,
+    /// Hand it back to the bot without resolving it.
+    Release,
+}
+
+/// An agent's command on one ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentCommand {
+    /// What to do.
+    pub action: AgentAction,
+    /// The ticket as given (`H-3` or `3`); parsed by the handoff.
+    pub ticket: String,
 }
 
 /// Subscription-lifecycle commands. Mutating ones are two-step: the bot
@@ -273,6 +305,47 @@ pub enum ButtonAction {
         /// Confirmation token.
         token: String,
     },
+    /// "Did this help?" about the answer `answer` (its key): yes, no, or
+    /// (offered after a no) ask a person.
+    Feedback {
+        /// The answer key the feedback is about.
+        answer: String,
+        /// Which button.
+        choice: FeedbackChoice,
+    },
+}
+
+/// The buttons of "Did this help?" and the offer after a no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackChoice {
+    /// It helped.
+    Helped,
+    /// It did not.
+    NotHelped,
+    /// After a no: hand the conversation to a person.
+    AskPerson,
+}
+
+impl FeedbackChoice {
+    /// Short stable name, used in custom ids and card data.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedbackChoice::Helped => "yes",
+            FeedbackChoice::NotHelped => "no",
+            FeedbackChoice::AskPerson => "ask",
+        }
+    }
+
+    /// Reads [`FeedbackChoice::as_str`] back.
+    pub fn parse(text: &str) -> Option<FeedbackChoice> {
+        match text {
+            "yes" => Some(FeedbackChoice::Helped),
+            "no" => Some(FeedbackChoice::NotHelped),
+            "ask" => Some(FeedbackChoice::AskPerson),
+            _ => None,
+        }
+    }
 }
 
 /// Button prominence.

@@ -25,16 +25,6 @@ pub enum EntryKind {
     Why,
 }
 
-/// What the user said about an answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Feedback {
-    /// The answer helped.
-    Helped,
-    /// It did not.
-    NotHelped,
-}
-
 /// A platform user, written `platform:id` (`discord:80351110224678912`,
 /// `cli:operator`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -122,8 +112,6 @@ pub struct Entry {
     /// it (commands, help, and text while a person has the conversation).
     #[serde(default)]
     pub understood: Option<bool>,
-    /// What the user said about the answer, when they said something.
-    pub feedback: Option<Feedback>,
 }
 
 impl Entry {

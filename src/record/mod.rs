@@ -14,7 +14,7 @@ pub mod redact;
 pub mod report;
 mod service;
 
-pub use entry::{Entry, EntryKind, Feedback, RecordKey, UserRef};
+pub use entry::{Entry, EntryKind, RecordKey, UserRef};
 pub use port::{RecordStore, RecordWrite};
 pub use redact::redact;
 pub use report::{Report, ReportFilter};

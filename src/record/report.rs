@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::entry::{Entry, EntryKind, Feedback};
+use super::entry::{Entry, EntryKind};
 use crate::handoff::{Reason, Ticket};
 use crate::intent::normalize::normalize;
 
@@ -207,25 +207,31 @@ impl Grouping {
 }
 
 impl Report {
-    /// The figures for `entries` and `tickets` under `filter`.
-    pub fn build(entries: &[Entry], tickets: &[Ticket], filter: ReportFilter) -> Report {
+    /// The figures for `entries`, `tickets` and `feedback` under `filter`.
+    pub fn build(
+        entries: &[Entry],
+        tickets: &[Ticket],
+        feedback: &[crate::handoff::Feedback],
+        filter: ReportFilter,
+    ) -> Report {
         let mut r = Report::default();
         let mut days: BTreeMap<(NaiveDate, String), (usize, usize)> = BTreeMap::new();
         let mut intents: BTreeMap<String, usize> = BTreeMap::new();
         let (mut missed, mut vetoed) = (Grouping::default(), Grouping::default());
-        let mut feedback: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+        let mut by_answer: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+        for f in feedback.iter().filter(|f| filter.covers(f.at, &f.locale)) {
+            let row = by_answer
+                .entry((f.answer.clone(), f.locale.clone()))
+                .or_default();
+            if f.helped {
+                row.0 += 1;
+            } else {
+                row.1 += 1;
+            }
+        }
         for (i, e) in entries.iter().enumerate() {
             if !filter.covers(e.at, &e.locale) {
                 continue;
-            }
-            if let Some(fb) = e.feedback {
-                let row = feedback
-                    .entry((e.answer_key.clone(), e.locale.clone()))
-                    .or_default();
-                match fb {
-                    Feedback::Helped => row.0 += 1,
-                    Feedback::NotHelped => row.1 += 1,
-                }
             }
             if e.kind != EntryKind::Text {
                 r.other += 1;
@@ -273,7 +279,7 @@ impl Report {
         r.top_not_understood = missed.top(filter.top);
         r.top_vetoed = vetoed.top(filter.top);
         r.handoffs = handoffs(tickets, &filter);
-        r.feedback = feedback
+        r.feedback = by_answer
             .into_iter()
             .map(|((answer, locale), (helped, not_helped))| FeedbackRow {
                 answer,
@@ -346,7 +352,6 @@ mod tests {
             vetoed: Vec::new(),
             answer_key: answer.into(),
             understood: Some(answer != "none"),
-            feedback: None,
         }
     }
 
@@ -377,8 +382,19 @@ mod tests {
     fn figures_by_day_locale_and_text() {
         let mut vetoed = entry(9, 2, "nb-NO", "avlys møtet", "none");
         vetoed.vetoed = vec!["cancel/nb/avlys".into()];
-        let mut helped = entry(10, 2, "en", "cancel SUB-1", "cancel");
-        helped.feedback = Some(Feedback::Helped);
+        let helped = entry(10, 2, "en", "cancel SUB-1", "cancel");
+        let feedback = vec![crate::handoff::Feedback {
+            answer: "cancel".into(),
+            locale: "en".into(),
+            helped: true,
+            user: crate::handoff::UserKey {
+                platform: crate::model::Platform::Discord,
+                conversation: "c".into(),
+                user_id: "u".into(),
+            },
+            at: at(2, 5),
+            event: "discord:f1".into(),
+        }];
         let mut quiet = entry(11, 2, "en", "hello?", "handoff-waiting");
         quiet.understood = None;
         let entries = vec![
@@ -399,6 +415,7 @@ mod tests {
         let r = Report::build(
             &entries,
             &tickets,
+            &feedback,
             ReportFilter {
                 top: 5,
                 ..ReportFilter::default()
@@ -444,6 +461,7 @@ mod tests {
         let nb = Report::build(
             &entries,
             &tickets,
+            &feedback,
             ReportFilter {
                 locale: Some("nb".into()),
                 since: Some(at(2, 0).date_naive()),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::entry::{Entry, Feedback, RecordKey, UserRef};
+use super::entry::{Entry, UserRef};
 use super::port::{RecordStore, RecordWrite};
 use super::{redact, RecordError, RecordPolicy};
 use crate::auth::VerifiedOperator;
@@ -87,21 +87,6 @@ impl RecordService {
     pub async fn record(&self, mut entry: Entry) -> Result<(), RecordError> {
         entry.text = entry.text.as_deref().map(kept_text);
         self.blocking(move |s| {
-            Ok(s.commit_record(RecordWrite {
-                put: vec![entry],
-                ..RecordWrite::default()
-            })?)
-        })
-        .await
-    }
-
-    /// Notes what the user said about the answer stored under `key`.
-    pub async fn feedback(&self, key: RecordKey, feedback: Feedback) -> Result<(), RecordError> {
-        self.blocking(move |s| {
-            let mut entry = s
-                .entry(&key)?
-                .ok_or_else(|| RecordError::NotFound(key.to_string()))?;
-            entry.feedback = Some(feedback);
             Ok(s.commit_record(RecordWrite {
                 put: vec![entry],
                 ..RecordWrite::default()

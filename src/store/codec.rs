@@ -40,6 +40,8 @@ pub enum Tree {
     HandoffUsers,
     /// `platform:event` → the `TicketId` that event opened.
     HandoffEvents,
+    /// `answer key 0 locale 0 platform:event` → handoff `Feedback`.
+    Feedback,
     /// `time(ms, BE, sign-flipped) event` → conversation record `Entry`.
     Records,
     /// `platform 0 user 0 record key` → nothing: the record by user.
@@ -48,7 +50,7 @@ pub enum Tree {
 
 impl Tree {
     /// Every tree, in a fixed order (the sled transaction tuple order).
-    pub const ALL: [Tree; 12] = [
+    pub const ALL: [Tree; 13] = [
         Tree::Accounts,
         Tree::Subscriptions,
         Tree::Credits,
@@ -59,6 +61,7 @@ impl Tree {
         Tree::TicketHistory,
         Tree::HandoffUsers,
         Tree::HandoffEvents,
+        Tree::Feedback,
         Tree::Records,
         Tree::RecordUsers,
     ];
@@ -76,6 +79,7 @@ impl Tree {
             Tree::TicketHistory => "handoff_history",
             Tree::HandoffUsers => "handoff_users",
             Tree::HandoffEvents => "handoff_events",
+            Tree::Feedback => "feedback",
             Tree::Records => "records",
             Tree::RecordUsers => "record_users",
         }

@@ -4,7 +4,7 @@
 
 use super::codec::{decode, encode, encode_versioned, split, Tree};
 use super::commit::Tx;
-use crate::handoff::{HandoffCommitted, HandoffWrite, TicketId, UserKey};
+use crate::handoff::{Feedback, HandoffCommitted, HandoffWrite, TicketId, UserKey};
 use crate::lifecycle::StoreError;
 
 /// Key of a ticket: its number, big-endian, so keys sort by id.
@@ -26,6 +26,17 @@ pub(crate) fn user_key(key: &UserKey) -> Vec<u8> {
     k.extend_from_slice(key.conversation.as_bytes());
     k.push(0);
     k.extend_from_slice(key.user_id.as_bytes());
+    k
+}
+
+/// Key of a feedback record: answer key, locale, then the event, so records
+/// group by answer and locale and a re-delivered click overwrites itself.
+pub(crate) fn feedback_key(f: &Feedback) -> Vec<u8> {
+    let mut k = f.answer.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(f.locale.as_bytes());
+    k.push(0);
+    k.extend_from_slice(f.event.as_bytes());
     k
 }
 
@@ -61,6 +72,14 @@ fn plan(w: &HandoffWrite) -> Result<Vec<Put>, StoreError> {
             key: user_key(&u.key),
             value: encode_versioned(Tree::HandoffUsers, u.revision, u)?,
             revision: Some(u.revision),
+        });
+    }
+    for f in &w.feedback {
+        puts.push(Put {
+            tree: Tree::Feedback,
+            key: feedback_key(f),
+            value: encode(Tree::Feedback, f)?,
+            revision: None,
         });
     }
     // Last: a reader that sees the event's record already sees its ticket.
@@ -162,6 +181,9 @@ macro_rules! impl_ticket_store {
                 writes: $crate::handoff::HandoffWrite,
             ) -> Result<$crate::handoff::HandoffCommitted, StoreError> {
                 self.raw_commit_handoff(writes)
+            }
+            fn feedback(&self) -> Result<Vec<$crate::handoff::Feedback>, StoreError> {
+                raw::list(self, Tree::Feedback, b"")
             }
         }
     };

@@ -183,7 +183,7 @@ mod tests {
 
     use super::*;
     use crate::model::Platform;
-    use crate::record::{EntryKind, Feedback, RecordStore};
+    use crate::record::{EntryKind, RecordStore};
     use crate::store::{MemoryStore, SledStore};
 
     fn entry(user: &str, secs: i64, event: &str) -> Entry {
@@ -207,7 +207,6 @@ mod tests {
             vetoed: vec![],
             answer_key: "none".into(),
             understood: Some(false),
-            feedback: None,
         }
     }
 
@@ -239,7 +238,7 @@ mod tests {
         );
         // A re-delivered event overwrites its own entry.
         let mut again = a1.clone();
-        again.feedback = Some(Feedback::NotHelped);
+        again.answer_key = "choose".into();
         store
             .commit_record(RecordWrite {
                 put: vec![again.clone()],

@@ -38,8 +38,9 @@ async fn serve_banner(cmd: Command) -> Vec<String> {
     let (lines, reader) = tokio::task::spawn_blocking(move || {
         let mut reader = BufReader::new(stdout);
         let mut lines = Vec::new();
-        // Address, lifecycle, teams, discord-http, discord-gateway.
-        for _ in 0..5 {
+        // Address, lifecycle, handoff-discord, handoff-teams, teams,
+        // discord-http, discord-gateway.
+        for _ in 0..7 {
             let mut line = String::new();
             reader.read_line(&mut line).expect("read");
             lines.push(line.trim_end().to_owned());
@@ -84,6 +85,10 @@ async fn serve_says_which_transports_run_and_stops_on_sigterm() {
     );
     assert!(
         lines.iter().any(|l| l.contains("lifecycle: on")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("handoff-discord: off")),
         "{lines:?}"
     );
 
@@ -131,7 +136,7 @@ async fn register_puts_localized_commands_for_a_guild() {
         crate::common::stderr_of(&output)
     );
     assert!(
-        stdout.contains("registered 8 commands for guild 99"),
+        stdout.contains("registered 9 commands for guild 99"),
         "{stdout}"
     );
     let received = discord.wait_for(1).await;
@@ -181,5 +186,32 @@ fn register_without_a_token_names_the_variable() {
     assert!(printed.status.success());
     let json: serde_json::Value =
         serde_json::from_slice(&printed.stdout).expect("definitions are JSON");
-    assert_eq!(json.as_array().map(Vec::len), Some(8));
+    assert_eq!(json.as_array().map(Vec::len), Some(9));
+    let handoff = json
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "handoff"))
+        .expect("/handoff");
+    // Visible to everyone: the support role is the bot's check, not a
+    // Discord permission.
+    assert!(
+        handoff.get("default_member_permissions").is_none(),
+        "{handoff}"
+    );
+    let subs: Vec<&str> = handoff["options"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert_eq!(subs, ["claim", "resolve", "release"]);
+    let ticket = &handoff["options"][0]["options"][0];
+    assert_eq!(
+        (ticket["name"].as_str(), ticket["type"].as_u64()),
+        (Some("ticket"), Some(4))
+    );
+    assert_eq!(handoff["name_localizations"]["no"], "overlevering");
+    assert_eq!(
+        handoff["options"][0]["name_localizations"]["de"],
+        "übernehmen"
+    );
 }

@@ -641,6 +641,16 @@ async fn rest_call(State(shared): State<Arc<Shared>>, request: Request) -> Respo
         (&Method::POST, ["channels", channel, "messages"]) => {
             ok(message_object(&shared.next_id(), channel, &body))
         }
+        (&Method::POST, ["channels", channel, "threads"]) => ok(json!({
+            "id": shared.next_id(),
+            "type": body["type"],
+            "parent_id": channel,
+            "name": body["name"],
+            "thread_metadata": { "archived": false, "auto_archive_duration": 1440, "locked": false, "invitable": false },
+        })),
+        (&Method::PUT, ["channels", _, "thread-members", _]) => {
+            StatusCode::NO_CONTENT.into_response()
+        }
         (&Method::POST, ["interactions", _, _, "callback"]) => {
             StatusCode::NO_CONTENT.into_response()
         }

@@ -14,6 +14,8 @@ use crate::common::discord_peer::{
 use serde_json::Value;
 
 const TOKEN: &str = "gateway-test-token";
+/// How long `serve` may take to start (rule compilation included).
+const STARTUP: Duration = Duration::from_secs(90);
 
 /// Bound to the account `acme`; prefers Norwegian.
 const NO_GUILD: PeerGuild = PeerGuild {
@@ -63,6 +65,11 @@ impl Drop for Serve {
 
 impl Serve {
     fn start(data: &Path, peer: &DiscordPeer) -> Serve {
+        Serve::start_with(data, peer, &[])
+    }
+
+    /// [`Serve::start`] with more `SUPPORTBOT_*` settings.
+    fn start_with(data: &Path, peer: &DiscordPeer, env: &[(&str, &str)]) -> Serve {
         let log = data.join("serve.log");
         let stderr = std::fs::File::create(&log).expect("log file");
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("supportbot"));
@@ -83,6 +90,7 @@ impl Serve {
                 "SUPPORTBOT_DISCORD_REGISTER",
                 format!("guild:{}", NO_GUILD.id),
             )
+            .envs(env.iter().copied())
             .env("SUPPORTBOT_LOG", "info,supportbot=debug")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -102,7 +110,19 @@ impl Serve {
 
     /// Waits until the log has a line containing all of `needles`.
     async fn wait_log(&self, needles: &[&str]) {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        self.wait_log_within(needles, WAIT).await;
+    }
+
+    /// Waits until `serve` has loaded its rules and started the gateway:
+    /// compiling every language's rules takes seconds, many more on a
+    /// loaded machine, so this wait is longer than the others.
+    async fn wait_started(&self) {
+        self.wait_log_within(&["discord-gateway: on"], STARTUP)
+            .await;
+    }
+
+    async fn wait_log_within(&self, needles: &[&str], wait: Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             if self
                 .log_text()
@@ -113,7 +133,7 @@ impl Serve {
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "no log line with {needles:?} within {WAIT:?}:\n{}",
+                "no log line with {needles:?} within {wait:?}:\n{}",
                 self.log_text()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -258,6 +278,7 @@ async fn the_gateway_bot_answers_chat_and_interactions_through_a_loopback_discor
 
     let peer = DiscordPeer::start(vec![NO_GUILD, EN_GUILD], 1000).await;
     let serve = Serve::start(data.path(), &peer);
+    serve.wait_started().await;
 
     // Config → serenity: the gateway URL comes from our REST, Identify
     // carries the token and the intents without MESSAGE_CONTENT.
@@ -295,7 +316,7 @@ async fn the_gateway_bot_answers_chat_and_interactions_through_a_loopback_discor
         register.authorization.as_deref(),
         Some(format!("Bot {TOKEN}").as_str())
     );
-    assert_eq!(register.body.as_array().map(Vec::len), Some(8));
+    assert_eq!(register.body.as_array().map(Vec::len), Some(9));
 
     serve
         .wait_log(&["discord gateway: ready", &format!("user={BOT_NAME}")])
@@ -664,4 +685,209 @@ async fn the_gateway_bot_answers_chat_and_interactions_through_a_loopback_discor
     );
     let show = admin(data.path(), &["subscription", "show", "acme/SUB-1"]);
     assert!(show.contains("disabled"), "{show}");
+}
+
+/// Where Discord tickets open their threads.
+const SUPPORT_CHANNEL: &str = "1575396591760687300";
+/// The support role: pinged in new threads, may use `/handoff`.
+const SUPPORT_ROLE: &str = "1575396591739715999";
+/// A support-role member (no admin permissions).
+const AGENT: Invoker = Invoker {
+    id: "1575396591580332080",
+    name: "agent",
+    permissions: "2147486720",
+};
+/// Another agent, listed by id in `SUPPORTBOT_DISCORD_AGENT_IDS`.
+const LISTED_AGENT: Invoker = Invoker {
+    id: "1575396591580332081",
+    name: "listed",
+    permissions: "2147486720",
+};
+
+/// `/handoff <sub> ticket:<n>` from `invoker` with `roles`.
+fn handoff_command(id: &str, invoker: &Invoker, roles: &[&str], sub: &str, ticket: u64) -> Value {
+    let mut d = command_interaction(
+        id,
+        "handoff-token",
+        &EN_GUILD,
+        invoker,
+        "en-US",
+        "handoff",
+        &[],
+    );
+    d["data"]["options"] = serde_json::json!([{
+        "type": 1,
+        "name": sub,
+        "options": [{ "type": 4, "name": "ticket", "value": ticket }],
+    }]);
+    let mut all = vec![EN_GUILD.id];
+    all.extend_from_slice(roles);
+    d["member"]["roles"] = serde_json::json!(all);
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handoff_opens_a_private_thread_for_the_support_role_and_agents_claim_it() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let peer = DiscordPeer::start(vec![EN_GUILD], 1000).await;
+    let serve = Serve::start_with(
+        data.path(),
+        &peer,
+        &[
+            ("SUPPORTBOT_DISCORD_SUPPORT_CHANNEL_ID", SUPPORT_CHANNEL),
+            ("SUPPORTBOT_DISCORD_SUPPORT_ROLE_ID", SUPPORT_ROLE),
+            ("SUPPORTBOT_DISCORD_AGENT_IDS", LISTED_AGENT.id),
+        ],
+    );
+    serve.wait_started().await;
+    serve
+        .wait_log(&["handoff-discord: on", SUPPORT_CHANNEL])
+        .await;
+    serve.wait_log(&["guild available", EN_GUILD.id]).await;
+
+    // The user asks for a person in a guild channel.
+    let asker = "1575396591580339101";
+    peer.dispatch(
+        "MESSAGE_CREATE",
+        message_create(
+            "1575400000000000101",
+            EN_GUILD.channel,
+            Some(EN_GUILD.id),
+            user(asker, "ola", false),
+            &format!("<@{APP_ID}> I want to talk to a human please @everyone"),
+            vec![bot_user()],
+        ),
+    );
+    let told = peer
+        .wait_rest("the user's notice", messages_to(EN_GUILD.channel))
+        .await;
+    assert!(content(&told.body).contains("H-1"), "{told:?}");
+
+    // The agents' side: one private thread in the support channel, the
+    // user added to it, the summary pinging only the support role.
+    let thread = peer
+        .wait_rest("the ticket's thread", |c| {
+            c.is(
+                "POST",
+                &format!("/api/v10/channels/{SUPPORT_CHANNEL}/threads"),
+            )
+        })
+        .await;
+    assert_eq!(thread.body["type"], 12, "{thread:?}");
+    assert!(
+        thread.body["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("H-1")),
+        "{thread:?}"
+    );
+    let added = peer
+        .wait_rest("the user added to the thread", |c| {
+            c.method == "PUT" && c.path.ends_with(&format!("/thread-members/{asker}"))
+        })
+        .await;
+    let thread_id = added
+        .path
+        .trim_start_matches("/api/v10/channels/")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        added
+            .authorization
+            .as_deref()
+            .is_some_and(|a| a.ends_with(TOKEN)),
+        "{added:?}"
+    );
+    let summary = peer
+        .wait_rest("the summary in the thread", messages_to(&thread_id))
+        .await;
+    let text = content(&summary.body);
+    assert!(text.contains("**Ticket H-1**"), "{text}");
+    assert!(text.contains("asked for a person"), "{text}");
+    assert!(text.contains("en-US"), "{text}");
+    assert!(text.contains("I want to talk to a human please"), "{text}");
+    assert!(text.contains(&format!("<@&{SUPPORT_ROLE}>")), "{text}");
+    assert_eq!(
+        summary.body["allowed_mentions"],
+        serde_json::json!({ "parse": [], "roles": [SUPPORT_ROLE] }),
+        "only the support role is pinged"
+    );
+
+    // A plain member cannot claim, and learns nothing about the ticket.
+    let refused = interact(
+        &peer,
+        "1575410000000000101",
+        "handoff-token",
+        handoff_command("1575410000000000101", &MEMBER, &[], "claim", 1),
+    )
+    .await;
+    let refusal = content(&refused["data"]);
+    assert!(refusal.contains("cannot do that"), "{refused}");
+    assert!(!refusal.contains("H-1"), "{refused}");
+    assert_eq!(refused["data"]["flags"], 64, "{refused}");
+
+    // A support-role member claims it; the thread is told.
+    let claimed = interact(
+        &peer,
+        "1575410000000000102",
+        "handoff-token",
+        handoff_command("1575410000000000102", &AGENT, &[SUPPORT_ROLE], "claim", 1),
+    )
+    .await;
+    assert!(
+        content(&claimed["data"]).contains("You have claimed ticket **H-1**"),
+        "{claimed}"
+    );
+    peer.wait_rest("the claim in the thread", |c| {
+        messages_to(&thread_id)(c)
+            && content(&c.body).contains(&format!("claimed (by <@{}>)", AGENT.id))
+    })
+    .await;
+
+    // A listed agent comes second: one winner, a clear answer.
+    let second = interact(
+        &peer,
+        "1575410000000000103",
+        "handoff-token",
+        handoff_command("1575410000000000103", &LISTED_AGENT, &[], "claim", 1),
+    )
+    .await;
+    assert!(
+        content(&second["data"]).contains(&format!("already claimed by discord:{}", AGENT.id)),
+        "{second}"
+    );
+
+    // The holder resolves it.
+    let resolved = interact(
+        &peer,
+        "1575410000000000104",
+        "handoff-token",
+        handoff_command("1575410000000000104", &AGENT, &[SUPPORT_ROLE], "resolve", 1),
+    )
+    .await;
+    assert!(
+        content(&resolved["data"]).contains("resolved"),
+        "{resolved}"
+    );
+    peer.wait_rest("the resolution in the thread", |c| {
+        messages_to(&thread_id)(c) && content(&c.body).contains("resolved")
+    })
+    .await;
+
+    serve.stop().await;
+    let threads = peer
+        .rest()
+        .iter()
+        .filter(|c| c.path.ends_with("/threads"))
+        .count();
+    assert_eq!(threads, 1);
+    let show = admin(data.path(), &["handoff", "show", "H-1", "--json"]);
+    let shown: Value = serde_json::from_str(show.trim()).expect("json");
+    assert_eq!(shown["ticket"]["state"], "resolved", "{show}");
+    assert_eq!(
+        shown["ticket"]["claimed"][1],
+        format!("discord:{}", AGENT.id),
+        "{show}"
+    );
 }

@@ -361,3 +361,197 @@ async fn health_and_metrics_are_served() {
         assert!(text.contains(expected), "missing {expected}\n{text}");
     }
 }
+
+/// A bot that hands over after one miss and tells agents through a desk
+/// posting to `discord`.
+fn handoff_bot(discord: &FakeDiscord) -> (supportbot::Bot, supportbot::handoff::HandoffService) {
+    use std::sync::Arc;
+    use supportbot::handoff::{HandoffPolicy, HandoffService};
+    use supportbot::transport::discord::api::DiscordApi;
+    use supportbot::transport::discord::desk::DiscordDesk;
+    let api = DiscordApi::new(
+        &supportbot::config::ApiBase::parse(&discord.base).expect("base"),
+        Some(secrecy::SecretString::from("desk-token")),
+    );
+    let policy = HandoffPolicy {
+        misses: 1,
+        ..HandoffPolicy::default()
+    };
+    let service = HandoffService::new(
+        Arc::new(supportbot::store::MemoryStore::new()),
+        Arc::new(supportbot::lifecycle::SystemClock),
+        policy,
+    )
+    .with_desk(Arc::new(DiscordDesk::new(
+        api,
+        1_575_396_591_760_687_300,
+        Some(777),
+    )))
+    .with_retry_pauses(&[]);
+    let knowledge =
+        supportbot::Knowledge::load(&supportbot::knowledge::KnowledgeSource::embedded())
+            .expect("embedded knowledge");
+    (
+        supportbot::Bot::new(knowledge).with_handoff(service.clone()),
+        service,
+    )
+}
+
+#[tokio::test]
+async fn a_redelivered_interaction_opens_one_ticket_and_one_thread() {
+    let discord = FakeDiscord::start().await;
+    let (bot, service) = handoff_bot(&discord);
+    let server = crate::common::discord::spawn_discord_with(bot, NO_API, |_| {}).await;
+    // An offered choice's button answered with something the bot does not
+    // understand: with one miss allowed, that hands over.
+    let click = component("choice:zzqx vvbn");
+    let (status, first) = server.interact(&click).await;
+    assert_eq!(status, 200, "{first}");
+    assert!(
+        first["data"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("H-1")),
+        "{first}"
+    );
+    let (status, again) = server.interact(&click).await;
+    assert_eq!(status, 200, "{again}");
+    assert!(
+        again["data"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("H-1")),
+        "the re-delivery is told the same ticket: {again}"
+    );
+    let received = discord.wait_for(2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let received = {
+        let all = discord.received.lock().expect("lock").clone();
+        assert!(all.len() >= received.len());
+        all
+    };
+    let threads: Vec<_> = received
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/v10/channels/1575396591760687300/threads")
+        .collect();
+    assert_eq!(threads.len(), 1, "{received:#?}");
+    assert_eq!(threads[0].authorization.as_deref(), Some("Bot desk-token"));
+    // A DM: the user is not added to a guild thread; the summary says so.
+    assert!(!received.iter().any(|r| r.method == "PUT"), "{received:#?}");
+    let summary = received
+        .iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/messages"))
+        .expect("the summary");
+    let text = summary.body["content"].as_str().unwrap_or_default();
+    assert!(text.contains("direct message"), "{text}");
+    assert!(text.contains("zzqx vvbn"), "{text}");
+    assert_eq!(summary.body["allowed_mentions"]["roles"], json!(["777"]));
+    assert_eq!(service.list().await.expect("tickets").len(), 1);
+}
+
+#[tokio::test]
+async fn a_failing_desk_never_costs_the_user_the_answer() {
+    // Nothing listens on port 9: every delivery fails, the user is still
+    // told a person will take over, and the ticket is stored.
+    let dead = FakeDiscord {
+        base: NO_API.into(),
+        received: Default::default(),
+    };
+    let (bot, service) = handoff_bot(&dead);
+    let server = crate::common::discord::spawn_discord_with(bot, NO_API, |_| {}).await;
+    let (status, body) = server.interact(&component("choice:qqxv")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["data"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("H-1")),
+        "{body}"
+    );
+    assert_eq!(service.list().await.expect("tickets").len(), 1);
+}
+
+/// A button click `custom_id` as interaction `id` (a DM).
+fn click(id: &str, custom_id: &str) -> Value {
+    let mut c = component(custom_id);
+    c["id"] = json!(id);
+    c
+}
+
+fn button_ids(body: &Value) -> Vec<String> {
+    body["data"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|b| b["custom_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn answers_ask_did_this_help_and_a_no_offers_a_person() {
+    let discord = FakeDiscord::start().await;
+    let (bot, service) = handoff_bot(&discord);
+    let server = crate::common::discord::spawn_discord_with(bot, NO_API, |_| {}).await;
+    // A question (as the text of an offered choice) gets the answer with
+    // "Did this help?".
+    let (_, answer) = server
+        .interact(&click(
+            "1175928719452839950",
+            "choice:how do I cancel my subscription",
+        ))
+        .await;
+    assert_eq!(
+        button_ids(&answer),
+        ["feedback:yes:cancel", "feedback:no:cancel"],
+        "{answer}"
+    );
+    let (_, thanks) = server
+        .interact(&click("1175928719452839951", "feedback:yes:cancel"))
+        .await;
+    assert!(
+        thanks["data"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("glad it helped")),
+        "{thanks}"
+    );
+    // A no is stored and answered with the offer of a person.
+    let (_, sorry) = server
+        .interact(&click("1175928719452839952", "feedback:no:cancel"))
+        .await;
+    assert_eq!(button_ids(&sorry), ["feedback:ask:cancel"], "{sorry}");
+    assert_eq!(sorry["data"]["flags"], 64, "{sorry}");
+    let mut stored = service.feedback_list().await.expect("feedback");
+    stored.sort_by_key(|f| f.helped);
+    let seen: Vec<(&str, &str, bool)> = stored
+        .iter()
+        .map(|f| (f.answer.as_str(), f.locale.as_str(), f.helped))
+        .collect();
+    assert_eq!(
+        seen,
+        [("cancel", "en-US", false), ("cancel", "en-US", true)]
+    );
+    // Taking the offer opens a ticket for the feedback, and agents hear of it.
+    let (_, opened) = server
+        .interact(&click("1175928719452839953", "feedback:ask:cancel"))
+        .await;
+    assert!(
+        opened["data"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("H-1")),
+        "{opened}"
+    );
+    let tickets = service.list().await.expect("tickets");
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(tickets[0].reason, supportbot::handoff::Reason::Feedback);
+    let received = discord.wait_for(2).await;
+    assert!(
+        received.iter().any(|r| r.path.ends_with("/threads")
+            && r.body["name"]
+                .as_str()
+                .is_some_and(|n| n.contains("did not help"))),
+        "{received:#?}"
+    );
+    // A re-delivered click stores nothing new.
+    server
+        .interact(&click("1175928719452839952", "feedback:no:cancel"))
+        .await;
+    assert_eq!(service.feedback_list().await.expect("feedback").len(), 2);
+}

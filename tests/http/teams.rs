@@ -69,6 +69,14 @@ impl Harness {
     /// A harness whose validator refetches keys at most once per
     /// `min_refresh`.
     pub(crate) async fn start_with(min_refresh: Duration) -> Harness {
+        let peer = Harness::start_peer().await;
+        let settings = Harness::settings(&peer);
+        let bot = bot_with_actions().await;
+        Harness::finish(peer, &settings, bot, min_refresh).await
+    }
+
+    /// The loopback Teams side, running.
+    async fn start_peer() -> Arc<Peer> {
         let peer = Arc::new(Peer::default());
         *peer.jwks.lock().unwrap() = vec![jwk("key-1", KEY1_N)];
         let peer_router = Router::new()
@@ -87,8 +95,12 @@ impl Harness {
             .route("/upload/{name}", put(upload))
             .with_state(peer.clone());
         *peer.addr.lock().unwrap() = Some(serve(peer_router).await);
+        peer
+    }
 
-        let settings = TeamsSettings {
+    /// Bot and webhook settings pointing at `peer`.
+    fn settings(peer: &Peer) -> TeamsSettings {
+        TeamsSettings {
             bot: Some(TeamsBotSettings {
                 app_id: APP_ID.into(),
                 app_password: SecretString::from("app-password"),
@@ -96,15 +108,26 @@ impl Harness {
                 issuer: ISSUER.into(),
                 token_url: format!("{}/token", peer.url()),
                 scope: "https://api.botframework.com/.default".into(),
+                agents: None,
+                agent_ids: Vec::new(),
             }),
             webhook_key: Some(SecretSlice::from(
                 base64::engine::general_purpose::STANDARD
                     .decode(DOC_WEBHOOK_SECRET)
                     .expect("doc key is base64"),
             )),
-        };
-        let bot = Arc::new(bot_with_actions().await);
-        let state = TeamsState::with_key_refresh(bot, &settings, min_refresh).expect("state");
+        }
+    }
+
+    /// Serves `bot` with `settings`, replying to `peer`.
+    async fn finish(
+        peer: Arc<Peer>,
+        settings: &TeamsSettings,
+        bot: Bot,
+        min_refresh: Duration,
+    ) -> Harness {
+        let bot = Arc::new(bot);
+        let state = TeamsState::with_key_refresh(bot, settings, min_refresh).expect("state");
         assert_eq!(state.endpoints().len(), 2);
         let app = App::new(Metrics::new()).with(routes(state)).router();
         let app = format!("http://{}", serve(app).await);
@@ -914,4 +937,165 @@ async fn a_declined_export_is_never_uploaded() {
         .await;
     assert_eq!(notice.conversation, conversation);
     assert!(h.peer.uploads().is_empty(), "{:#?}", h.peer.uploads());
+}
+
+/// The agents' conversation of the handoff tests.
+const AGENTS: &str = "19:agents@thread.tacv2";
+
+/// A harness whose bot hands conversations to people: Teams tickets go to
+/// [`AGENTS`] on the peer, and the channel fixtures' sender is an agent.
+async fn handoff_harness() -> (Harness, supportbot::handoff::HandoffService) {
+    use supportbot::auth::{AgentRoster, UserKey};
+    use supportbot::handoff::{HandoffPolicy, HandoffService};
+    use supportbot::model::Platform;
+    use supportbot::transport::teams::desk::TeamsDesk;
+    let peer = Harness::start_peer().await;
+    let mut settings = Harness::settings(&peer);
+    if let Some(bot) = settings.bot.as_mut() {
+        bot.agents = Some(supportbot::config::TeamsAgentsChannel {
+            conversation_id: AGENTS.into(),
+            service_url: format!("{}/", peer.url()),
+        });
+        bot.agent_ids = vec![CHANNEL_ADMIN.into()];
+    }
+    let desk = TeamsDesk::new(settings.bot.as_ref().expect("bot"))
+        .expect("client")
+        .expect("agents' conversation configured");
+    let service = HandoffService::new(
+        Arc::new(supportbot::store::MemoryStore::new()),
+        Arc::new(supportbot::lifecycle::SystemClock),
+        HandoffPolicy::default(),
+    )
+    .with_desk(Arc::new(desk))
+    .with_agents(AgentRoster {
+        discord_roles: Vec::new(),
+        agents: vec![UserKey {
+            platform: Platform::Teams,
+            user_id: CHANNEL_ADMIN.into(),
+        }],
+    })
+    .with_retry_pauses(&[]);
+    let knowledge =
+        supportbot::Knowledge::load(&supportbot::knowledge::KnowledgeSource::embedded())
+            .expect("knowledge");
+    let bot = Bot::new(knowledge).with_handoff(service.clone());
+    (
+        Harness::finish(peer, &settings, bot, Duration::ZERO).await,
+        service,
+    )
+}
+
+/// A card submit from the channel fixture's sender (an agent).
+fn agent_submit(h: &Harness, id: &str, action: &str, ticket: u64) -> Value {
+    let mut a = h.activity("activity-message-card-submit-value");
+    a["id"] = json!(id);
+    a["value"] = json!({ "action": action, "ticket": ticket });
+    a
+}
+
+#[tokio::test]
+async fn a_teams_ticket_reaches_the_agents_card_and_agents_claim_from_it() {
+    let (h, service) = handoff_harness().await;
+    let token = sign("key-1", KEY1, &h.claims());
+    let asked = personal_message(&h, "handoff-1", "I want to talk to a human");
+    let user_chat = asked["conversation"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(h.post(Some(&token), &asked).await, 200);
+    // Teams re-sends an activity it had no answer to in time.
+    assert_eq!(h.post(Some(&token), &asked).await, 200);
+
+    // The user's conversation gets the notice; the agents' the card.
+    let notice = h
+        .peer
+        .until("the user's notice", |p| {
+            p.iter().find(|p| p.conversation == user_chat).cloned()
+        })
+        .await;
+    assert!(notice.text().contains("H-1"), "{:?}", notice.body);
+    let card = h
+        .peer
+        .until("the agents' card", |p| {
+            p.iter().find(|p| p.conversation == AGENTS).cloned()
+        })
+        .await;
+    assert_eq!(card.card_type(), "application/vnd.microsoft.card.adaptive");
+    assert!(
+        card.authorization.starts_with("Bearer connector-token-"),
+        "{card:?}"
+    );
+    let content = &card.body["attachments"][0]["content"];
+    let actions = content["actions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(actions[0]["type"], "Action.Submit");
+    assert_eq!(
+        actions[0]["data"],
+        json!({ "action": "handoff-claim", "ticket": 1 })
+    );
+    assert_eq!(
+        actions[1]["data"],
+        json!({ "action": "handoff-resolve", "ticket": 1 })
+    );
+    assert_eq!(
+        actions[2]["url"],
+        format!("https://teams.microsoft.com/l/chat/0/0?users={PERSONAL_ADMIN}")
+    );
+    assert!(
+        content.to_string().contains("I want to talk to a human"),
+        "{content}"
+    );
+
+    // The user (not an agent) cannot resolve their own ticket from a card.
+    let mut forged = personal_message(&h, "handoff-2", "");
+    forged["value"] = json!({ "action": "handoff-resolve", "ticket": 1 });
+    assert_eq!(h.post(Some(&token), &forged).await, 200);
+    h.peer
+        .until("the refusal", |p| {
+            p.iter()
+                .find(|p| p.conversation == user_chat && p.text().contains("cannot do that"))
+                .cloned()
+        })
+        .await;
+
+    // The agent claims from the card; the agents' conversation hears it.
+    let claim = agent_submit(&h, "handoff-3", "handoff-claim", 1);
+    assert_eq!(h.post(Some(&token), &claim).await, 200);
+    h.peer
+        .until("the claim notice", |p| {
+            p.iter()
+                .find(|p| {
+                    p.conversation == AGENTS
+                        && p.text()
+                            .contains(&format!("claimed (by teams:{CHANNEL_ADMIN})"))
+                })
+                .cloned()
+        })
+        .await;
+    h.peer
+        .until("the agent's answer", |p| {
+            p.iter()
+                .find(|p| p.text().contains("You have claimed ticket **H-1**"))
+                .cloned()
+        })
+        .await;
+    let resolve = agent_submit(&h, "handoff-4", "handoff-resolve", 1);
+    assert_eq!(h.post(Some(&token), &resolve).await, 200);
+    h.peer
+        .until("the resolution", |p| {
+            p.iter()
+                .find(|p| p.conversation == AGENTS && p.text().contains("resolved"))
+                .cloned()
+        })
+        .await;
+
+    let tickets = service.list().await.expect("tickets");
+    assert_eq!(tickets.len(), 1, "{tickets:?}");
+    assert_eq!(tickets[0].state, supportbot::handoff::TicketState::Resolved);
+    let cards = h
+        .peer
+        .posted()
+        .iter()
+        .filter(|p| p.conversation == AGENTS && !p.card_type().is_empty())
+        .count();
+    assert_eq!(cards, 1, "one card for one ticket");
 }

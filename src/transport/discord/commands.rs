@@ -35,6 +35,16 @@ pub const EXPORT: &str = "export";
 pub const ACCOUNT: &str = "account";
 /// Option of `/help`.
 pub const TOPIC: &str = "topic";
+/// `/handoff claim|resolve|release ticket`: support agents on tickets.
+pub const HANDOFF: &str = "handoff";
+/// Subcommand of `/handoff`.
+pub const CLAIM: &str = "claim";
+/// Subcommand of `/handoff`.
+pub const RESOLVE: &str = "resolve";
+/// Subcommand of `/handoff`.
+pub const RELEASE: &str = "release";
+/// Option of the `/handoff` subcommands: the ticket number.
+pub const TICKET: &str = "ticket";
 
 /// `MANAGE_GUILD` (1 << 5) as Discord's bit-set string.
 pub const MANAGE_GUILD: &str = "32";
@@ -51,6 +61,7 @@ const MAX_COMMAND_CHARS: usize = 8000;
 
 const OPTION_SUB_COMMAND: u8 = 1;
 const OPTION_STRING: u8 = 3;
+const OPTION_INTEGER: u8 = 4;
 
 /// Why the command definitions cannot be built from the command texts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -228,6 +239,27 @@ impl<'a> Builder<'a> {
         Ok(Value::Array(out))
     }
 
+    /// `/handoff` with its three subcommands, each taking the ticket number.
+    /// Visible to everyone in guilds: who may use it is the bot's check
+    /// (support role or listed agent), which no Discord permission expresses.
+    fn handoff(&self) -> Result<Value, CommandsError> {
+        let mut subs = Vec::new();
+        for sub in [CLAIM, RESOLVE, RELEASE] {
+            let ticket = with(
+                self.named(Item::Option(HANDOFF, TICKET))?,
+                json!({ "type": OPTION_INTEGER, "required": true, "min_value": 1 }),
+            );
+            subs.push(with(
+                self.named(Item::Subcommand(HANDOFF, sub))?,
+                json!({ "type": OPTION_SUB_COMMAND, "options": [ticket] }),
+            ));
+        }
+        Ok(with(
+            self.named(Item::Command(HANDOFF))?,
+            json!({ "type": 1, "options": subs, "contexts": [0] }),
+        ))
+    }
+
     fn admin(&self, command: &str, options: Vec<Value>) -> Result<Value, CommandsError> {
         Ok(with(
             self.named(Item::Command(command))?,
@@ -278,6 +310,7 @@ pub fn definitions(texts: &CommandTexts) -> Result<Value, CommandsError> {
             vec![b.string_option(CLOSE_ACCOUNT, ACCOUNT, true)?],
         )?,
         b.admin(EXPORT, vec![b.string_option(EXPORT, ACCOUNT, false)?])?,
+        b.handoff()?,
     ];
     for c in &commands {
         let chars = c.to_string().chars().count();
@@ -305,7 +338,7 @@ mod tests {
     fn names_fit_discord_rules_and_admin_commands_default_to_manage_guild() {
         let defs = shipped();
         let list = defs.as_array().expect("array");
-        assert_eq!(list.len(), 8);
+        assert_eq!(list.len(), 9);
         for c in list {
             let name = c["name"].as_str().expect("name");
             assert!(c["name_localizations"]["no"].is_string(), "{name}");
@@ -313,7 +346,7 @@ mod tests {
                 c["name_localizations"]["en-US"], name,
                 "the default in its own key"
             );
-            let admin = ![HELP, WHY].contains(&name);
+            let admin = ![HELP, WHY, HANDOFF].contains(&name);
             assert_eq!(
                 c.get("default_member_permissions").and_then(Value::as_str),
                 admin.then_some(MANAGE_GUILD),

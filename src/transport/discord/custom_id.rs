@@ -12,3 +12,5 @@ pub const DISMISS: &str = "dismiss:";
 pub const CHOICE: &str = "choice:";
 /// Custom id of the modal's account input.
 pub const ACCOUNT_INPUT: &str = "account";
+/// Custom id prefix of a feedback button: `feedback:<yes|no|ask>:<answer key>`.
+pub const FEEDBACK: &str = "feedback:";

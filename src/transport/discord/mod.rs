@@ -9,6 +9,7 @@
 pub mod api;
 pub mod commands;
 pub mod custom_id;
+pub mod desk;
 pub mod endpoint;
 pub mod gateway;
 pub mod inbound;

@@ -8,10 +8,10 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::custom_id::{ACCOUNT_INPUT, CHOICE, CONFIRM, CONFIRM_TYPED, DISMISS};
+use super::custom_id::{ACCOUNT_INPUT, CHOICE, CONFIRM, CONFIRM_TYPED, DISMISS, FEEDBACK};
 use super::kind::InteractionType;
 use super::{commands, inbound};
-use crate::model::{Command, Inbound, Message};
+use crate::model::{AgentAction, AgentCommand, Command, FeedbackChoice, Inbound, Message};
 
 /// A snowflake, sent as a string by Discord (numbers are accepted too).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,6 +227,16 @@ impl Interaction {
                     })
                 } else if let Some(n) = id.strip_prefix(CHOICE) {
                     Message::Text(n.to_owned())
+                } else if let Some((choice, answer)) = id
+                    .strip_prefix(FEEDBACK)
+                    .and_then(|rest| rest.split_once(':'))
+                    .and_then(|(c, a)| Some((FeedbackChoice::parse(c)?, a)))
+                    .filter(|(_, a)| !a.is_empty())
+                {
+                    Message::Feedback {
+                        answer: answer.to_owned(),
+                        choice,
+                    }
                 } else {
                     return Ok(Intake::Notice(Notice::UnknownButton));
                 };
@@ -328,6 +338,19 @@ fn command_message(data: &CommandData) -> Result<Message, Notice> {
         commands::EXPORT => Message::Command(Command::Export {
             account: string(&data.options, commands::ACCOUNT),
         }),
+        commands::HANDOFF => {
+            let sub = data.options.first().ok_or(Notice::UnknownCommand)?;
+            let action = match sub.name.as_str() {
+                commands::CLAIM => AgentAction::Claim,
+                commands::RESOLVE => AgentAction::Resolve,
+                commands::RELEASE => AgentAction::Release,
+                _ => return Err(Notice::UnknownCommand),
+            };
+            Message::Agent(AgentCommand {
+                action,
+                ticket: string(&sub.options, commands::TICKET).ok_or(Notice::MissingOption)?,
+            })
+        }
         _ => return Err(Notice::UnknownCommand),
     })
 }

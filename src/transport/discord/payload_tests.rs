@@ -164,6 +164,38 @@ fn every_command_maps_to_its_message() {
 }
 
 #[test]
+fn handoff_subcommands_carry_the_ticket() {
+    use crate::model::{AgentAction, AgentCommand};
+    let sub = |name: &str, options: Value| serde_json::json!([{ "name": name, "type": 1, "options": options }]);
+    let ticket = serde_json::json!([{ "name": "ticket", "type": 4, "value": 3 }]);
+    for (name, action) in [
+        ("claim", AgentAction::Claim),
+        ("resolve", AgentAction::Resolve),
+        ("release", AgentAction::Release),
+    ] {
+        assert_eq!(
+            message(&command("handoff", sub(name, ticket.clone()))),
+            Message::Agent(AgentCommand {
+                action,
+                ticket: "3".into(),
+            })
+        );
+    }
+    assert!(matches!(
+        command("handoff", sub("claim", Value::Array(Vec::new()))).intake(),
+        Ok(Intake::Notice(Notice::MissingOption))
+    ));
+    assert!(matches!(
+        command("handoff", sub("steal", ticket)).intake(),
+        Ok(Intake::Notice(Notice::UnknownCommand))
+    ));
+    assert!(matches!(
+        command("handoff", Value::Array(Vec::new())).intake(),
+        Ok(Intake::Notice(Notice::UnknownCommand))
+    ));
+}
+
+#[test]
 fn buttons_and_modals_carry_the_token() {
     let component = |id: &str| -> Interaction {
         serde_json::from_value(serde_json::json!({

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::custom_id::{CHOICE, CONFIRM, CONFIRM_TYPED, DISMISS};
+use super::custom_id::{CHOICE, CONFIRM, CONFIRM_TYPED, DISMISS, FEEDBACK};
 use super::kind::ComponentType;
 use crate::answer::render::{cap, render, Flavor, DISCORD_CONTENT_LIMIT, DISCORD_EMBED_LIMIT};
 use crate::model::{Attachment, ButtonAction, ButtonStyle, Reply, Visibility};
@@ -127,6 +127,9 @@ fn components(reply: &Reply) -> Vec<Value> {
             } => format!("{CONFIRM_TYPED}{token}"),
             ButtonAction::Confirm { token, .. } => format!("{CONFIRM}{token}"),
             ButtonAction::Dismiss { token } => format!("{DISMISS}{token}"),
+            ButtonAction::Feedback { answer, choice } => {
+                format!("{FEEDBACK}{}:{answer}", choice.as_str())
+            }
         };
         let style = match b.style {
             ButtonStyle::Danger => 4,

@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{Command, Evidence, Identity, Inbound, Message, Platform};
+use crate::model::{
+    AgentAction, AgentCommand, Command, Evidence, FeedbackChoice, Identity, Inbound, Message,
+    Platform,
+};
 
 /// An incoming Activity. Unknown fields are ignored; missing optional ones
 /// are `None`.
@@ -252,17 +255,60 @@ pub fn card_command(value: &Value) -> Option<Command> {
     }
 }
 
+/// A handoff card's Claim or Resolve (or a Release) submit:
+/// `{"action": "handoff-claim"|"handoff-resolve"|"handoff-release",
+/// "ticket": 3}` (Action.Submit data, or an `adaptiveCard/action` invoke's
+/// `action.data`).
+pub fn card_agent(value: &Value) -> Option<AgentCommand> {
+    use super::desk::{CLAIM, RELEASE, RESOLVE};
+    let data = value.pointer("/action/data").unwrap_or(value);
+    let action = match data.get("action")?.as_str()? {
+        CLAIM => AgentAction::Claim,
+        RESOLVE => AgentAction::Resolve,
+        RELEASE => AgentAction::Release,
+        _ => return None,
+    };
+    let ticket = match data.get("ticket")? {
+        Value::Number(n) => n.as_u64()?.to_string(),
+        Value::String(s) if !s.trim().is_empty() && s.len() <= 24 => s.trim().to_owned(),
+        _ => return None,
+    };
+    Some(AgentCommand { action, ticket })
+}
+
+/// A "Did this help?" submit: `{"action": "feedback", "choice":
+/// "yes"|"no"|"ask", "answer": <answer key>}`.
+pub fn card_feedback(value: &Value) -> Option<Message> {
+    let data = value.pointer("/action/data").unwrap_or(value);
+    if data.get("action")?.as_str()? != "feedback" {
+        return None;
+    }
+    let choice = FeedbackChoice::parse(data.get("choice")?.as_str()?)?;
+    let answer = data.get("answer")?.as_str()?.trim();
+    if answer.is_empty() || answer.len() > 100 {
+        return None;
+    }
+    Some(Message::Feedback {
+        answer: answer.to_owned(),
+        choice,
+    })
+}
+
+/// The message a card submit `value` stands for, if it is one of ours.
+fn card_message(value: &Value) -> Option<Message> {
+    card_agent(value)
+        .map(Message::Agent)
+        .or_else(|| card_feedback(value))
+        .or_else(|| card_command(value).map(Message::Command))
+}
+
 /// Maps a JWT-verified Bot Framework activity.
 pub fn bot_inbound(activity: &Activity, now: DateTime<Utc>) -> Intake {
     let bot_id = activity.recipient.as_ref().map(|r| r.id.as_str());
     match activity.kind.as_str() {
         "message" => {
-            if let Some(command) = activity.value.as_ref().and_then(card_command) {
-                return Intake::Handle(Box::new(activity.inbound(
-                    Platform::Teams,
-                    Message::Command(command),
-                    now,
-                )));
+            if let Some(message) = activity.value.as_ref().and_then(card_message) {
+                return Intake::Handle(Box::new(activity.inbound(Platform::Teams, message, now)));
             }
             let text = activity.clean_text(bot_id, false);
             if text.is_empty() {
@@ -274,13 +320,9 @@ pub fn bot_inbound(activity: &Activity, now: DateTime<Utc>) -> Intake {
                 now,
             )))
         }
-        "invoke" => match activity.value.as_ref().and_then(card_command) {
-            Some(command) if activity.name.as_deref() == Some("adaptiveCard/action") => {
-                Intake::Handle(Box::new(activity.inbound(
-                    Platform::Teams,
-                    Message::Command(command),
-                    now,
-                )))
+        "invoke" => match activity.value.as_ref().and_then(card_message) {
+            Some(message) if activity.name.as_deref() == Some("adaptiveCard/action") => {
+                Intake::Handle(Box::new(activity.inbound(Platform::Teams, message, now)))
             }
             _ => Intake::Ignore("invoke this bot does not use"),
         },

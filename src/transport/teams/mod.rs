@@ -13,6 +13,7 @@ pub mod activity;
 pub mod bot;
 pub mod connector;
 pub mod deliver;
+pub mod desk;
 pub mod files;
 pub mod jwt;
 pub mod reply;

@@ -136,6 +136,9 @@ pub fn card(buttons: &[Button]) -> Option<Value> {
                     json!({"action": "confirm", "token": token})
                 }
                 ButtonAction::Dismiss { token } => json!({"action": "dismiss", "token": token}),
+                ButtonAction::Feedback { answer, choice } => {
+                    json!({"action": "feedback", "choice": choice.as_str(), "answer": answer})
+                }
             };
             json!({
                 "type": "Action.Submit",
@@ -195,5 +198,31 @@ mod tests {
         submitted["account"] = json!("ACME");
         assert!(super::super::activity::card_command(&submitted).is_some());
         assert!(super::card(&[]).is_none());
+    }
+
+    #[test]
+    fn feedback_buttons_round_trip_through_the_card() {
+        use crate::model::{FeedbackChoice, Message};
+        let buttons = vec![Button {
+            label: "No".into(),
+            action: ButtonAction::Feedback {
+                answer: "cancel".into(),
+                choice: FeedbackChoice::NotHelped,
+            },
+            style: ButtonStyle::Secondary,
+        }];
+        let card = card(&buttons).expect("card");
+        let data = &card["content"]["actions"][0]["data"];
+        assert_eq!(
+            super::super::activity::card_feedback(data),
+            Some(Message::Feedback {
+                answer: "cancel".into(),
+                choice: FeedbackChoice::NotHelped,
+            })
+        );
+        assert!(super::super::activity::card_feedback(
+            &json!({"action": "feedback", "choice": "maybe", "answer": "x"})
+        )
+        .is_none());
     }
 }
