@@ -1,8 +1,10 @@
 //! Storage adapters of the lifecycle's port ([`crate::lifecycle::Store`]):
 //! [`MemoryStore`] for tests and demos, [`SledStore`] (journal, group commit)
-//! in production.
+//! as the embedded default, [`PostgresStore`] for several processes sharing
+//! one database.
 //!
-//! Invariant: `sled.rs` is the only file that imports sled.
+//! Invariant: `sled.rs` is the only file that imports sled, `postgres.rs` the
+//! only one that knows PostgreSQL.
 
 pub mod codec;
 mod commit;
@@ -12,8 +14,10 @@ mod journal;
 mod journaled;
 pub mod memory;
 mod overlay;
+pub mod postgres;
 mod raw;
 pub mod sled;
 
 pub use self::memory::MemoryStore;
+pub use self::postgres::PostgresStore;
 pub use self::sled::{Durability, SledStore};

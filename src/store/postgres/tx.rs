@@ -1,0 +1,69 @@
+//! One commit's transaction as the commit rules' [`Tx`].
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use tokio_postgres::types::ToSql;
+
+use super::pool::{wait, Statements};
+use crate::store::codec::Tree;
+use crate::store::commit::Tx;
+
+/// One commit's transaction, seen through the commit rules' [`Tx`].
+pub(super) struct PgTx<'a> {
+    pub(super) tx: tokio_postgres::Transaction<'a>,
+    pub(super) st: &'a Statements,
+    /// Whether each key read or written so far exists, as this transaction
+    /// sees it: decides between `UPDATE` and `INSERT`.
+    pub(super) present: RefCell<HashMap<(Tree, Vec<u8>), bool>>,
+}
+
+impl Tx for PgTx<'_> {
+    type E = tokio_postgres::Error;
+
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, Self::E> {
+        let name = tree.name();
+        let row = wait(self.tx.query_opt(&self.st.get_locked, &[&name, &key]))?;
+        let value: Option<Vec<u8>> = row.map(|r| r.get(0));
+        self.present
+            .borrow_mut()
+            .insert((tree, key.to_vec()), value.is_some());
+        Ok(value)
+    }
+
+    fn put(&self, tree: Tree, key: Vec<u8>, value: Vec<u8>) -> Result<(), Self::E> {
+        let name = tree.name();
+        let present = self
+            .present
+            .borrow()
+            .get(&(tree, key.clone()))
+            .copied()
+            .unwrap_or(false);
+        let params: [&(dyn ToSql + Sync); 3] = [&name, &key.as_slice(), &value.as_slice()];
+        // A key this transaction found absent (or never read, like a fresh
+        // audit key) is inserted, so a concurrent insert of it fails loudly.
+        let statement = if present {
+            &self.st.update
+        } else {
+            &self.st.insert
+        };
+        wait(self.tx.execute(statement, &params))?;
+        self.present.borrow_mut().insert((tree, key), true);
+        Ok(())
+    }
+
+    fn remove(&self, tree: Tree, key: &[u8]) -> Result<(), Self::E> {
+        let name = tree.name();
+        wait(self.tx.execute(&self.st.delete, &[&name, &key]))?;
+        self.present
+            .borrow_mut()
+            .insert((tree, key.to_vec()), false);
+        Ok(())
+    }
+
+    fn next_seq(&self) -> Result<u64, Self::E> {
+        let row = wait(self.tx.query_one(&self.st.next_seq, &[]))?;
+        let n: i64 = row.get(0);
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+}
