@@ -52,7 +52,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
         Ok((service, handoff)) => {
             lines.push(format!(
                 "lifecycle: on (database {}, scheduler every {} s)",
-                settings.data_dir.join("db").display(),
+                super::lifecycle::store_description(settings),
                 TICK_EVERY.as_secs()
             ));
             spawn_scheduler(service.clone());

@@ -47,13 +47,11 @@ use tokio_postgres::{Config, IsolationLevel};
 
 use self::migrate::backoff;
 pub use self::migrate::SCHEMA_VERSION;
-use self::pool::{
-    connection_lost, describe, lock, lost_race, prefix_end, wait, Conn, Pool, PoolState,
-};
+use self::pool::{connection_lost, describe, lock, lost_race, wait, Conn, Pool, PoolState};
 use self::tx::PgTx;
 use super::codec::Tree;
 use super::commit::{apply_write, StoreCommitted, StoreWrite};
-use super::raw::{self, impl_store, Raw, Visitor};
+use super::raw::{self, impl_store};
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{
     Account, AuditRecord, ConfirmationId, Credit, IdempotencyRecord, PendingConfirmation,
@@ -147,6 +145,14 @@ impl PostgresStore {
         Ok(store)
     }
 
+    /// `postgresql://user@host:port/database` of a URL, for messages: never
+    /// the password, and only a placeholder when the URL does not parse.
+    pub fn describe_url(url: &str) -> String {
+        Config::from_str(url)
+            .map(|c| describe(&c))
+            .unwrap_or_else(|_| "(SUPPORTBOT_DATABASE_URL, not a valid URL)".into())
+    }
+
     /// `postgresql://user@host:port/database` (no password), for messages.
     pub fn target(&self) -> &str {
         &self.pool.target
@@ -211,12 +217,9 @@ impl PostgresStore {
             if attempt > 1 {
                 backoff(attempt);
             }
-            let mut conn = match self.pool.get() {
-                Ok(c) => c,
-                // The server is down: retrying for seconds would only keep
-                // the user waiting for the same answer.
-                Err(e) => return Err(e),
-            };
+            // No connection means the server is down: retrying for seconds
+            // would only keep the user waiting for the same answer.
+            let mut conn = self.pool.get()?;
             match self.attempt(&mut conn, w) {
                 Attempt::Done(result) => return result,
                 Attempt::Retry(e) => last = e,
@@ -283,32 +286,6 @@ impl PostgresStore {
             return Attempt::Retry(self.pool.error(e));
         }
         Attempt::Done(Err(self.pool.error(e)))
-    }
-}
-
-impl Raw for PostgresStore {
-    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let name = tree.name();
-        self.pool.read(|c| {
-            let row = wait(c.client.query_opt(&c.st.get, &[&name, &key]))?;
-            Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
-        })
-    }
-
-    fn scan(&self, tree: Tree, prefix: &[u8], visit: &mut Visitor<'_>) -> Result<(), StoreError> {
-        let name = tree.name();
-        let end = prefix_end(prefix);
-        let rows = self.pool.read(|c| match &end {
-            Some(end) => {
-                let end = end.as_slice();
-                wait(c.client.query(&c.st.scan_range, &[&name, &prefix, &end]))
-            }
-            None => wait(c.client.query(&c.st.scan_from, &[&name, &prefix])),
-        })?;
-        for row in &rows {
-            visit(row.get::<_, &[u8]>(0), row.get::<_, &[u8]>(1))?;
-        }
-        Ok(())
     }
 }
 

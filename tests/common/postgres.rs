@@ -273,6 +273,10 @@ fn run(run_as: Option<&str>, program: &Path, args: &[&std::ffi::OsStr], log: &Pa
 }
 
 /// Starts the process that stops the cluster once this test binary is gone.
+#[allow(
+    clippy::zombie_processes,
+    reason = "the watcher must outlive this process; it is never waited for"
+)]
 fn watch(dir: &Path, data: &Path) {
     let script = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; \

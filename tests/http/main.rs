@@ -10,3 +10,4 @@ mod discord_gateway;
 mod discord_http;
 mod teams;
 mod teams_peer;
+mod two_instances;

@@ -1,13 +1,16 @@
-//! One commit's transaction as the commit rules' [`Tx`].
+//! Reads ([`Raw`]) and one commit's transaction as the commit rules' [`Tx`].
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use tokio_postgres::types::ToSql;
 
-use super::pool::{wait, Statements};
+use super::pool::{prefix_end, wait, Statements};
+use super::PostgresStore;
+use crate::lifecycle::StoreError;
 use crate::store::codec::Tree;
 use crate::store::commit::Tx;
+use crate::store::raw::{Raw, Visitor};
 
 /// One commit's transaction, seen through the commit rules' [`Tx`].
 pub(super) struct PgTx<'a> {
@@ -65,5 +68,31 @@ impl Tx for PgTx<'_> {
         let row = wait(self.tx.query_one(&self.st.next_seq, &[]))?;
         let n: i64 = row.get(0);
         Ok(u64::try_from(n).unwrap_or_default())
+    }
+}
+
+impl Raw for PostgresStore {
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let name = tree.name();
+        self.pool.read(|c| {
+            let row = wait(c.client.query_opt(&c.st.get, &[&name, &key]))?;
+            Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
+        })
+    }
+
+    fn scan(&self, tree: Tree, prefix: &[u8], visit: &mut Visitor<'_>) -> Result<(), StoreError> {
+        let name = tree.name();
+        let end = prefix_end(prefix);
+        let rows = self.pool.read(|c| match &end {
+            Some(end) => {
+                let end = end.as_slice();
+                wait(c.client.query(&c.st.scan_range, &[&name, &prefix, &end]))
+            }
+            None => wait(c.client.query(&c.st.scan_from, &[&name, &prefix])),
+        })?;
+        for row in &rows {
+            visit(row.get::<_, &[u8]>(0), row.get::<_, &[u8]>(1))?;
+        }
+        Ok(())
     }
 }
