@@ -256,3 +256,57 @@ fn an_unreachable_server_names_host_and_database_but_not_the_password() {
     assert!(text.contains("127.0.0.1:1/support"), "{text}");
     assert!(!text.contains("s3cret"), "{text}");
 }
+
+/// Two instances' schedulers tick over the same due changes at once: each
+/// change is applied (and audited) once, whoever wins it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_schedulers_apply_each_due_change_once() {
+    let Some(url) = url("postgres_store::two_schedulers_apply_each_due_change_once") else {
+        return;
+    };
+    let policy = supportbot::lifecycle::Policy::default;
+    let a = harness_with(PostgresStore::open(&url).expect("a"), None, policy());
+    // The second instance shares the database; its own provisioning of the
+    // same seed is refused as a conflict, so it is built without one.
+    let b_svc = supportbot::lifecycle::LifecycleService::new(
+        PostgresStore::open(&url).expect("b"),
+        policy(),
+        auth_config(),
+        a.clock.clone(),
+        a.key.clone(),
+    );
+    // SUB-1 and northwind's SUB-2 end, SUB-2 renews: several due changes.
+    a.clock.set(t0() + chrono::TimeDelta::days(40));
+    let now = a.svc.now();
+    let (ra, rb) = tokio::join!(a.svc.tick(now), b_svc.tick(now));
+    ra.expect("tick a");
+    rb.expect("tick b");
+    // (TickReport counts the steps each tick planned, including those the
+    // other scheduler won, so the audit log is what shows the effect.)
+    let reference = {
+        let m = memory();
+        m.clock.set(t0() + chrono::TimeDelta::days(40));
+        m.svc.tick(m.svc.now()).await.expect("memory tick")
+    };
+    assert!(
+        reference.transitions + reference.renewals > 0,
+        "due changes exist"
+    );
+    let store = a.svc.engine().store();
+    let mut audited = 0;
+    for account in [contoso(), northwind()] {
+        audited += store
+            .audit(Some(&account))
+            .expect("audit")
+            .iter()
+            .filter(|r| matches!(r.kind, AuditKind::Transition | AuditKind::Renewed))
+            .count();
+    }
+    assert_eq!(
+        audited,
+        reference.transitions + reference.renewals,
+        "each due change audited once"
+    );
+    let again = a.svc.tick(now).await.expect("tick again");
+    assert_eq!((again.transitions, again.renewals), (0, 0), "nothing left");
+}
