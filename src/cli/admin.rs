@@ -23,7 +23,7 @@ use crate::model::{ButtonAction, Command, Identity, Inbound, Message, Reply};
 use crate::Bot;
 
 mod args;
-pub use args::{AccountCommand, AdminCommand, AdminOptions, SubscriptionCommand};
+pub use args::{AccountCommand, AdminCommand, AdminOptions, StoreCommand, SubscriptionCommand};
 
 /// Runs an admin command.
 pub fn run(
@@ -34,6 +34,10 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     if let AdminCommand::Handoff(command) = command {
         return super::handoff::run(settings, command, &opts);
+    }
+    if let AdminCommand::Store(command) = command {
+        // Before the service opens: a sled source must not be locked by it.
+        return super::store::run(settings, command, &opts);
     }
     let service = super::lifecycle::open(settings, opts.now)?;
     let bot = Bot::with_lifecycle(knowledge, LifecycleCommands::new(service.clone()));
@@ -179,6 +183,7 @@ async fn dispatch(
         }
         // `run` takes these before the lifecycle opens the database.
         AdminCommand::Handoff(_) => bail!("handoff commands do not run here"),
+        AdminCommand::Store(_) => bail!("store commands do not run here"),
         AdminCommand::Tick => {
             let report = service.tick(service.now()).await?;
             if opts.json {

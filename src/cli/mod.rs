@@ -15,6 +15,7 @@ mod import;
 mod lifecycle;
 mod oneshot;
 mod serve;
+mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -17,6 +17,7 @@ mod overlay;
 pub mod postgres;
 mod raw;
 pub mod sled;
+pub mod transfer;
 
 pub use self::memory::MemoryStore;
 pub use self::postgres::PostgresStore;

@@ -12,3 +12,4 @@ mod handoff;
 mod oneshot;
 mod reload;
 mod seed;
+mod store;

@@ -96,3 +96,59 @@ impl Raw for PostgresStore {
         Ok(())
     }
 }
+
+impl PostgresStore {
+    /// Writes `rows` of `tree` in one transaction, replacing different
+    /// values; returns how many rows were new or changed (`admin store copy`).
+    pub(crate) fn import(
+        &self,
+        tree: Tree,
+        rows: &[(Vec<u8>, Vec<u8>)],
+    ) -> Result<usize, StoreError> {
+        let name = tree.name();
+        let mut conn = self.pool.get()?;
+        let written = wait(async {
+            let tx = conn.client.transaction().await?;
+            let upsert = tx
+                .prepare(
+                    "INSERT INTO supportbot_kv (tree, key, value) VALUES ($1, $2, $3) \
+                     ON CONFLICT (tree, key) DO UPDATE SET value = EXCLUDED.value \
+                     WHERE supportbot_kv.value <> EXCLUDED.value",
+                )
+                .await?;
+            let mut written = 0;
+            for (k, v) in rows {
+                let params: [&(dyn ToSql + Sync); 3] = [&name, &k.as_slice(), &v.as_slice()];
+                written += tx.execute(&upsert, &params).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, tokio_postgres::Error>(written)
+        })
+        .map_err(|e| self.pool.error(&e))?;
+        Ok(usize::try_from(written).unwrap_or(usize::MAX))
+    }
+
+    /// Makes the audit sequence hand out numbers from `next` on at least
+    /// (after copying records that already carry numbers).
+    pub(crate) fn advance_audit_seq(&self, next: u64) -> Result<(), StoreError> {
+        if next == 0 {
+            return Ok(());
+        }
+        let last = i64::try_from(next - 1).unwrap_or(i64::MAX);
+        self.pool.read(|c| {
+            let row = wait(c.client.query_one(
+                "SELECT last_value, is_called FROM supportbot_audit_seq",
+                &[],
+            ))?;
+            let (current, called): (i64, bool) = (row.get(0), row.get(1));
+            let issued = if called { current } else { current - 1 };
+            if issued < last {
+                wait(
+                    c.client
+                        .query_one("SELECT setval('supportbot_audit_seq', $1)", &[&last]),
+                )?;
+            }
+            Ok(())
+        })
+    }
+}
