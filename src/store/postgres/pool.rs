@@ -228,19 +228,26 @@ impl Pool {
     /// A new connection (no prepared statements).
     pub(super) fn connect_client(&self) -> Result<Client, StoreError> {
         let config = self.config.clone();
-        let connected = wait(self.runtime.spawn(async move {
-            let (client, connection) = config.connect(NoTls).await?;
-            // Ends when the client is dropped or the server goes away;
-            // `Client::is_closed` then tells the pool.
-            tokio::spawn(async move {
-                let _ = connection.await;
+        // The answer comes back over a std channel rather than by polling the
+        // task's JoinHandle: that poll would draw on the cooperative budget of
+        // whatever tokio task the caller runs in, and could spin once it is
+        // spent.
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.runtime.spawn(async move {
+            let connected = config.connect(NoTls).await.map(|(client, connection)| {
+                // Ends when the client is dropped or the server goes away;
+                // `Client::is_closed` then tells the pool.
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+                client
             });
-            Ok::<_, tokio_postgres::Error>(client)
-        }));
-        match connected {
+            let _ = tx.send(connected);
+        });
+        match rx.recv() {
             Ok(Ok(client)) => Ok(client),
             Ok(Err(e)) => Err(self.unavailable(e)),
-            Err(e) => Err(self.unavailable(format!("connection task failed: {e}"))),
+            Err(_) => Err(self.unavailable("the connection task stopped")),
         }
     }
 
