@@ -63,19 +63,6 @@ pub(super) fn describe(config: &Config) -> String {
     format!("postgresql://{user}@{host}:{port}/{db}")
 }
 
-/// The smallest key greater than every key starting with `prefix`; `None`
-/// when there is none (empty or all-0xFF prefix: scan to the end).
-pub(super) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < 0xff {
-            end.push(last + 1);
-            return Some(end);
-        }
-    }
-    None
-}
-
 /// Lost races: the server rolled the transaction back, so running it again
 /// is safe and will see the winner's records.
 pub(super) fn lost_race(e: &tokio_postgres::Error) -> bool {

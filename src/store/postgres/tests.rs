@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use tokio_postgres::Config;
 
-use super::pool::{describe, prefix_end};
+use super::pool::describe;
+use super::tx::prefix_end;
 
 #[test]
 fn prefix_end_is_the_next_key_after_the_prefix_range() {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use tokio_postgres::types::ToSql;
 
-use super::pool::{prefix_end, wait, Statements};
+use super::pool::{wait, Statements};
 use super::PostgresStore;
 use crate::lifecycle::StoreError;
 use crate::store::codec::Tree;
@@ -151,4 +151,17 @@ impl PostgresStore {
             Ok(())
         })
     }
+}
+
+/// The smallest key greater than every key starting with `prefix`; `None`
+/// when there is none (empty or all-0xFF prefix: scan to the end).
+pub(super) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }
