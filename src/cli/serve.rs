@@ -98,11 +98,13 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
         .await
         .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
     let addr = listener.local_addr()?;
-    println!("supportbot serve: listening on http://{addr} (GET /healthz, GET /metrics)");
+    let mut banner =
+        format!("supportbot serve: listening on http://{addr} (GET /healthz, GET /metrics)\n");
     for line in &lines {
-        println!("  {line}");
+        banner.push_str(&format!("  {line}\n"));
         tracing::info!("{line}");
     }
+    say(&banner);
     reload_on_sighup(bot);
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -117,8 +119,20 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
             tracing::warn!("discord gateway did not stop within 5 s");
         }
     }
-    println!("supportbot serve: stopped");
+    say("supportbot serve: stopped\n");
     Ok(())
+}
+
+/// Writes `text` to stdout in one piece and ignores a closed stdout: a
+/// server must keep serving when whoever started it stops reading its output
+/// (`supportbot serve | head -1`, a supervisor that closed the pipe), where
+/// `println!` would panic and take the process down.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        tracing::debug!(error = %e, "stdout is closed; the banner was not printed");
+    }
 }
 
 /// The Teams bot and outgoing webhook, each when its settings are present.

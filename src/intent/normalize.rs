@@ -104,22 +104,79 @@ pub fn normalize(input: &str) -> Normalized {
         let text = String::from_utf8(bytes).unwrap_or_default();
         return Normalized { text, origin: None };
     }
-    let mut out = Encoder::with_capacity(input.len() + 16);
     if is_nfkc_quick(input.chars()) == IsNormalized::Yes {
-        for (offset, c) in input.char_indices() {
-            out.push_folded(c, offset);
+        // Already in NFKC: fold character by character, unless folding
+        // brings out a combining mark (ῧ folds to υ + two marks, which NFKC
+        // would compose again): then the text needs settling after all.
+        let mut out = Encoder::with_capacity(input.len() + 16);
+        let brought_out_a_mark = input
+            .char_indices()
+            .any(|(offset, c)| out.push_folded(c, offset));
+        if !brought_out_a_mark {
+            return out.finish(input.len());
         }
-    } else {
-        // NFKC may compose a base with following combining marks, so we
-        // normalise cluster by cluster and attribute the output to the
-        // cluster's first byte.
-        for (offset, cluster) in clusters(input) {
-            for c in settled(cluster) {
-                out.push_folded(c, offset);
+    }
+    // NFKC may compose a base with following combining marks, so we
+    // normalise cluster by cluster and attribute the output to the
+    // cluster's first byte.
+    let mut out = Encoder::with_capacity(input.len() + 16);
+    let mut group: Option<Group> = None;
+    for (offset, cluster) in clusters(input) {
+        let chars = settled(cluster);
+        let end = offset + cluster.len();
+        // A cluster whose starter normalises away (ﹹ is a tatweel and a
+        // damma, both folded out) leaves its marks without a base; a second
+        // pass would see them on the cluster before, so they are settled
+        // with it now. Merged groups are settled once, when they end, which
+        // keeps the work linear however many clusters merge.
+        let orphan = chars
+            .first()
+            .is_none_or(|&c| unicode_normalization::char::canonical_combining_class(c) != 0);
+        match &mut group {
+            Some(g) if orphan => {
+                g.end = end;
+                g.merged = true;
+            }
+            _ => {
+                if let Some(g) = group.take() {
+                    g.push_to(&mut out, input);
+                }
+                group = Some(Group {
+                    start: offset,
+                    end,
+                    merged: false,
+                    chars,
+                });
             }
         }
     }
+    if let Some(g) = group {
+        g.push_to(&mut out, input);
+    }
     out.finish(input.len())
+}
+
+/// Consecutive clusters of the input settled as one (see [`normalize`]).
+struct Group {
+    start: usize,
+    end: usize,
+    /// More than one cluster: `chars` is the first one's and must be
+    /// settled again over the whole range.
+    merged: bool,
+    chars: Vec<char>,
+}
+
+impl Group {
+    fn push_to(self, out: &mut Encoder, input: &str) {
+        let chars = if self.merged {
+            settled(&input[self.start..self.end])
+        } else {
+            self.chars
+        };
+        for c in chars {
+            out.push_folded(c, self.start);
+        }
+    }
 }
 
 /// Normalises a single pattern character the way message characters are,
@@ -314,12 +371,17 @@ impl Encoder {
         }
     }
 
-    fn push_folded(&mut self, c: char, offset: usize) {
+    /// Pushes `c` folded; true when folding turned it into something that
+    /// holds a combining mark it was not (settled text never does that).
+    fn push_folded(&mut self, c: char, offset: usize) -> bool {
         if c.is_ascii() {
             self.push_ascii(ascii_byte(c as u8), offset);
-            return;
+            return false;
         }
+        let mut brought_out_a_mark = false;
         for f in fold_char(c) {
+            brought_out_a_mark |=
+                f != c && unicode_normalization::char::canonical_combining_class(f) != 0;
             match classify(f) {
                 Class::Ascii(b) => self.push_ascii(b, offset),
                 Class::Word => {
@@ -335,6 +397,7 @@ impl Encoder {
                 Class::Drop => {}
             }
         }
+        brought_out_a_mark
     }
 
     fn push_ascii(&mut self, b: u8, offset: usize) {
@@ -375,13 +438,17 @@ fn settled(cluster: &str) -> Vec<char> {
     chars
 }
 
-/// `fold_char` over a run of characters, ASCII left for `push_folded` to
-/// map and format characters dropped.
+/// `fold_char` over a run of characters, format characters dropped. ASCII
+/// is mapped here as `push_folded` will map it, so that a cluster settles
+/// on what the output holds: an ASCII capital that composes with nothing
+/// would otherwise come out as a small letter that does (H + U+0331 stays,
+/// h + U+0331 composes to ẖ, whose case folding puts the marks in another
+/// order).
 fn fold_chars(chars: impl Iterator<Item = char>) -> Vec<char> {
     let mut out = Vec::new();
     for c in chars {
         if c.is_ascii() {
-            out.push(c);
+            out.push(char::from(ascii_byte(c as u8)));
         } else if !is_format(c) {
             out.extend(fold_char(c));
         }
@@ -418,14 +485,10 @@ fn is_format(c: char) -> bool {
 fn clusters(input: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut starts: Vec<usize> = Vec::new();
     for (i, c) in input.char_indices() {
-        // Half-width (semi-)voiced sound marks are spacing characters that
-        // NFKC turns into combining ones: ｻﾌﾞ must compose to サブ.
-        // Format characters (joiners, bidi marks) are dropped, so they
-        // must not separate a base from the marks after it.
-        let continues = unicode_normalization::char::canonical_combining_class(c) != 0
-            || is_format(c)
-            || ('\u{1160}'..='\u{11FF}').contains(&c)
-            || matches!(c, '\u{FF9E}' | '\u{FF9F}');
+        // Characters that normalise to nothing (joiners, bidi marks, the
+        // Arabic tatweel) must not separate a base from the marks after it:
+        // once they are gone, a second pass would see the marks on it.
+        let continues = joins_the_starter_before(c) || vanishes(c);
         if !continues || starts.is_empty() {
             starts.push(i);
         }
@@ -440,6 +503,40 @@ fn clusters(input: &str) -> impl Iterator<Item = (usize, &str)> {
         .into_iter()
         .zip(ends)
         .map(move |(s, e)| (s, &input[s..e]))
+}
+
+/// True when `c` leaves nothing in normalised text: format characters and
+/// the letters and marks the script folds drop (tatweel, Arabic short
+/// vowels, Hebrew points).
+fn vanishes(c: char) -> bool {
+    !c.is_ascii() && (is_format(c) || fold_char(c).next().is_none())
+}
+
+/// True when NFKC puts something first where `c` stands that belongs to
+/// the starter before: a combining mark, or a Hangul medial vowel or final
+/// consonant (which compose with the syllable before them). That is every
+/// mark (ccc ≠ 0) and every conjoining medial/final jamo, and also the
+/// characters whose decomposition begins with one: half-width (semi-)voiced
+/// sound marks are spacing characters that become combining ones (ｻﾌﾞ must
+/// compose to サブ), half-width and compatibility jamo become conjoining
+/// ones, and Tibetan vowel signs such as U+0F73 have class 0 but decompose
+/// into marks that canonical ordering moves past a mark before them. Split
+/// there, a second pass would compose or order them differently.
+fn joins_the_starter_before(c: char) -> bool {
+    use unicode_normalization::char::{canonical_combining_class, decompose_compatible};
+    let joins =
+        |d: char| canonical_combining_class(d) != 0 || ('\u{1160}'..='\u{11FF}').contains(&d);
+    if c.is_ascii() {
+        return false;
+    }
+    if joins(c) {
+        return true;
+    }
+    let mut first = None;
+    decompose_compatible(c, |d| {
+        first.get_or_insert(d);
+    });
+    first.is_some_and(joins)
 }
 
 #[cfg(test)]

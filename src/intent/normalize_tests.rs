@@ -165,6 +165,39 @@ fn normalising_twice_settles_bases_that_compose_after_folding() {
     assert_eq!(norm("\u{03AA}\u{0301}"), norm("ι"), "the accents fold away");
 }
 
+/// Found by the `normalize` fuzz target: U+0F73 has combining class 0 but
+/// decomposes into two marks, so it began a cluster of its own and the mark
+/// before it stayed in front; a second pass saw one cluster and reordered.
+#[test]
+fn normalising_twice_keeps_marks_in_order_when_a_starter_decomposes_into_marks_or_vanishes() {
+    for s in [
+        "\u{0305}\u{0F73}; \u{0101}t%", // overline, then Tibetan vowel sign II
+        "x\u{0305}\u{0F75}",            // vowel sign UU after a mark on a base
+        "\u{0F40}\u{0334}\u{0F81}",     // reversed vowel sign II after an overlay
+        // Found next: marks after a tatweel, which folds away, landed on the
+        // letter before it only in the second pass.
+        "W\u{0640}\u{0301}\u{0331}\u{0627}",
+        "\u{0627}\u{0640}\u{0651}\u{0301}",
+        // And an ASCII capital that composes with nothing, while its small
+        // letter composes with a mark (h + line below is ẖ).
+        "HH\u{0301}\u{031B}\u{0301}\u{0331}\u{0627}\u{0643}",
+        // And text already in NFKC whose case folding brings out marks
+        // that compose again (ῧ is υ + dialytika + perispomeni).
+        "\u{1FE7}",
+        "\u{1FE7}\u{0331}x\u{1E96}",
+        // And a starter whose decomposition folds away entirely (Arabic
+        // damma medial form: tatweel + damma) between runs of marks.
+        "\u{0301}\u{032A}\u{FE79}\u{0301}\u{0325}\u{033F}\u{032A}]\u{06EA}\u{0301}",
+        "a\u{FE79}\u{0301}\u{0325}",
+        // And a half-width jamo that NFKC turns into a final consonant, after
+        // a syllable and a mark that folds away.
+        "\u{C004}\u{0307}\u{FFAC}#",
+    ] {
+        let once = norm(s);
+        assert_eq!(norm(&once), once, "{s:?} → {once:?}");
+    }
+}
+
 #[test]
 fn unescape_round_trips() {
     for s in ["få", "日本語のテキスト", "ملاحظ", "ПРИМЕЧАНИЕ", "plain"] {

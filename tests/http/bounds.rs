@@ -46,9 +46,11 @@ fn serve(env: &[(&str, &str)], max_fds: u32) -> (Child, SocketAddr) {
         .stderr(Stdio::null());
     let mut child = cmd.spawn().expect("serve starts");
     let mut banner = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut banner)
-        .expect("banner");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    out.read_line(&mut banner).expect("banner");
+    // Keep reading, so the test never depends on what serve does with a
+    // closed stdout (that has its own test below).
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     let addr = banner
         .split("http://")
         .nth(1)
@@ -89,6 +91,62 @@ fn healthz(addr: SocketAddr, limit: Duration) -> Result<String, std::io::Error> 
     let mut out = String::new();
     s.read_to_string(&mut out)?;
     Ok(out)
+}
+
+/// Regression: serve printed its banner with `println!`, which panics when
+/// stdout is closed, so `supportbot serve | head -1` (or a test that read
+/// only the first line) killed the server a moment after it started.
+#[test]
+fn serve_keeps_serving_when_nobody_reads_its_output() {
+    let addr = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        probe.local_addr().expect("addr")
+    };
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let bin = assert_cmd::cargo::cargo_bin("supportbot");
+    let data = tempfile::tempdir().expect("data dir");
+    let mut cmd = Command::new(bin);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SUPPORTBOT_") {
+            cmd.env_remove(key);
+        }
+    }
+    let mut child = cmd
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("serve")
+        .env("SUPPORTBOT_HTTP_ADDR", addr.to_string())
+        .stdout(writer)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let start = Instant::now();
+    let mut answered = None;
+    while start.elapsed() < Duration::from_secs(20) && answered.is_none() {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        answered = healthz(addr, Duration::from_secs(2))
+            .ok()
+            .filter(|r| r.starts_with("HTTP/1.1 200"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Still up a moment after the banner would have been written.
+    std::thread::sleep(Duration::from_millis(300));
+    let alive = child.try_wait().expect("wait").is_none();
+    let again = healthz(addr, Duration::from_secs(2));
+    sigterm_if_running(&mut child);
+    assert!(answered.is_some(), "serve never answered /healthz");
+    assert!(alive, "serve exited after its banner could not be written");
+    assert!(again.expect("second request").starts_with("HTTP/1.1 200"));
+}
+
+fn sigterm_if_running(child: &mut Child) {
+    if child.try_wait().expect("wait").is_none() {
+        sigterm(child);
+        let _ = exits_within(child, Duration::from_secs(5));
+    }
 }
 
 #[test]
@@ -142,6 +200,40 @@ fn more_connections_from_one_ip_than_its_share_are_closed_at_once() {
         "a fifth connection was served: {refused:?}"
     );
     assert!(served.expect("served").starts_with("HTTP/1.1 200"));
+}
+
+/// Defect 6: idle sockets used to take a descriptor each until none were
+/// left. Now connections beyond the cap wait in the backlog and idle ones
+/// are closed by the header timeout, so a new client gets its turn.
+#[test]
+fn three_hundred_idle_sockets_do_not_lock_out_a_new_client() {
+    let (mut child, addr) = serve(
+        &[
+            ("SUPPORTBOT_HTTP_HEADER_TIMEOUT_SECS", "1"),
+            ("SUPPORTBOT_HTTP_MAX_CONNECTIONS", "100"),
+            ("SUPPORTBOT_HTTP_MAX_CONNECTIONS_PER_IP", "1000"),
+        ],
+        200,
+    );
+    let idle: Vec<TcpStream> = (0..300)
+        .filter_map(|_| TcpStream::connect_timeout(&addr, Duration::from_millis(300)).ok())
+        .collect();
+    let held = idle.len();
+    let served = healthz(addr, Duration::from_secs(10));
+    let alive = child.try_wait().expect("wait").is_none();
+    drop(idle);
+    sigterm_if_running(&mut child);
+    assert!(
+        held > 100,
+        "only {held} idle sockets connected; the test proves nothing"
+    );
+    assert!(alive, "serve exited under the idle flood");
+    assert!(
+        served
+            .expect("a new client is served")
+            .starts_with("HTTP/1.1 200"),
+        "the new client got no answer"
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod attacks;
 mod bounds;
 mod discord_gateway;
 mod discord_http;
