@@ -7,7 +7,7 @@
 //!    every `crate::…` and root-reaching `super::…` path).
 //! 4. The domain modules (intent, locale, answer, lifecycle, auth,
 //!    conversation, model, knowledge) import no store adapter, transport or
-//!    CLI code, and no serenity, axum, hyper, reqwest or sled.
+//!    CLI code, and no serenity, axum, hyper, reqwest, sled or SQL driver.
 
 use std::path::Path;
 
@@ -20,8 +20,15 @@ const DOMAIN: &[&str] = &[
     "src/handoff",
     "src/model",
 ];
-const FORBIDDEN_IN_DOMAIN: &[&str] =
-    &["serenity", "axum", "hyper", "sled", "tokio::net", "reqwest"];
+const FORBIDDEN_IN_DOMAIN: &[&str] = &[
+    "serenity",
+    "axum",
+    "hyper",
+    "sled",
+    "tokio_postgres",
+    "tokio::net",
+    "reqwest",
+];
 
 fn rust_files(path: &Path, out: &mut Vec<std::path::PathBuf>) {
     if path.is_dir() {
@@ -382,7 +389,14 @@ const DOMAIN_MODULES: &[&str] = &[
 /// What the domain never imports: the storage adapters, the transports, the
 /// command line, and platform, HTTP or database crates.
 const OUTER_MODULES: &[&str] = &["store", "transport", "cli"];
-const OUTER_CRATES: &[&str] = &["serenity", "axum", "hyper", "reqwest", "sled"];
+const OUTER_CRATES: &[&str] = &[
+    "serenity",
+    "axum",
+    "hyper",
+    "reqwest",
+    "sled",
+    "tokio_postgres",
+];
 
 #[test]
 fn domain_modules_import_no_adapter_transport_cli_or_platform_crate() {

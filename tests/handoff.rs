@@ -1,10 +1,13 @@
 //! Handing conversations to people, driven through `Bot::handle` as
-//! transports do, on both stores: tickets open on request and after repeated
+//! transports do, on every store (memory, sled, PostgreSQL): tickets open on request and after repeated
 //! misses, re-delivered events open one ticket, the bot is quiet while a
 //! person has the conversation and says so when it resumes (after resolve and
 //! after the timeout), and claims are first-come.
 
 use std::sync::Arc;
+
+#[path = "common/postgres.rs"]
+mod pg;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use supportbot::handoff::{
@@ -13,7 +16,7 @@ use supportbot::handoff::{
 use supportbot::knowledge::KnowledgeSource;
 use supportbot::lifecycle::ManualClock;
 use supportbot::model::{Evidence, Identity, Inbound, Message, Platform};
-use supportbot::store::{MemoryStore, SledStore};
+use supportbot::store::{MemoryStore, PostgresStore, SledStore};
 use supportbot::{Bot, Knowledge};
 
 struct Setup {
@@ -39,13 +42,19 @@ fn setup(store: Arc<dyn TicketStore>, dir: Option<tempfile::TempDir>) -> Setup {
     }
 }
 
+/// Memory, sled and (when a server is available) PostgreSQL.
 fn stores() -> Vec<(&'static str, Setup)> {
     let dir = tempfile::tempdir().expect("tmp");
     let sled = SledStore::open(dir.path().join("db")).expect("sled");
-    vec![
+    let mut out = vec![
         ("memory", setup(Arc::new(MemoryStore::new()), None)),
         ("sled", setup(Arc::new(sled), Some(dir))),
-    ]
+    ];
+    if let Some(url) = pg::database("handoff") {
+        let pg = PostgresStore::open(&url).expect("postgres");
+        out.push(("postgres", setup(Arc::new(pg), None)));
+    }
+    out
 }
 
 fn user(id: &str) -> Identity {

@@ -23,7 +23,7 @@ use crate::model::{ButtonAction, Command, Identity, Inbound, Message, Reply};
 use crate::Bot;
 
 mod args;
-pub use args::{AccountCommand, AdminCommand, AdminOptions, SubscriptionCommand};
+pub use args::{AccountCommand, AdminCommand, AdminOptions, StoreCommand, SubscriptionCommand};
 
 /// Runs an admin command.
 pub fn run(
@@ -37,6 +37,10 @@ pub fn run(
     }
     if let AdminCommand::Privacy(command) = command {
         return super::privacy::run(settings, command, &opts);
+    }
+    if let AdminCommand::Store(command) = command {
+        // Before the service opens: a sled source must not be locked by it.
+        return super::store::run(settings, command, &opts);
     }
     if let AdminCommand::Tick = command {
         let services = super::lifecycle::open_all(settings, opts.now)?;
@@ -208,7 +212,10 @@ async fn dispatch(
             return Ok(ExitCode::SUCCESS);
         }
         // `run` takes these before the lifecycle opens the database.
-        AdminCommand::Handoff(_) | AdminCommand::Privacy(_) | AdminCommand::Tick => {
+        AdminCommand::Handoff(_)
+        | AdminCommand::Privacy(_)
+        | AdminCommand::Store(_)
+        | AdminCommand::Tick => {
             bail!("this admin command does not run here")
         }
     };

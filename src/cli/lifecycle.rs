@@ -1,5 +1,6 @@
-//! Opening the lifecycle, handoff and record services for the CLI: the sled
-//! database in the data directory (one store shared by all), the policy file, the
+//! Opening the lifecycle, handoff and record services for the CLI: the
+//! PostgreSQL database when `database_url` is set, else the sled database in
+//! the data directory (one store shared by all three), the policy file, the
 //! authorisation config and the token key.
 
 use std::path::Path;
@@ -15,7 +16,7 @@ use crate::knowledge::Knowledge;
 use crate::lifecycle::Store;
 use crate::lifecycle::{Clock, ManualClock, Policy, SystemClock, TokenKey};
 use crate::record::{RecordService, RecordStore};
-use crate::store::SledStore;
+use crate::store::{PostgresStore, SledStore};
 use crate::Bot;
 
 /// File in the data directory holding the confirmation-token key. It lets a
@@ -62,11 +63,7 @@ pub fn open_all(settings: &Settings, now: Option<DateTime<Utc>>) -> anyhow::Resu
         }
         None => Policy::default(),
     };
-    let key = token_key(&settings.data_dir)?;
-    let sled = Arc::new(SledStore::open(settings.data_dir.join("db"))?);
-    let store: Arc<dyn Store> = Arc::clone(&sled) as Arc<dyn Store>;
-    let tickets: Arc<dyn TicketStore> = Arc::clone(&sled) as Arc<dyn TicketStore>;
-    let records: Arc<dyn RecordStore> = sled;
+    let (store, tickets, records, key) = open_store(settings)?;
     let clock: Arc<dyn Clock> = match now {
         Some(at) => Arc::new(ManualClock::new(at)),
         None => Arc::new(SystemClock),
@@ -79,6 +76,56 @@ pub fn open_all(settings: &Settings, now: Option<DateTime<Utc>>) -> anyhow::Resu
         handoff,
         record,
     })
+}
+
+/// The configured store, as both ports, and the confirmation-token key.
+type Opened = (
+    Arc<dyn Store>,
+    Arc<dyn TicketStore>,
+    Arc<dyn RecordStore>,
+    TokenKey,
+);
+
+fn open_store(settings: &Settings) -> anyhow::Result<Opened> {
+    use secrecy::ExposeSecret;
+    match &settings.database_url {
+        Some(url) => {
+            let pg = Arc::new(PostgresStore::open(url.expose_secret())?);
+            // Every instance must verify every other's tokens: the key lives
+            // in the database. An existing key file is offered first, so
+            // confirmations proposed before the move stay valid.
+            let proposed = match existing_token_key(&settings.data_dir)? {
+                Some(key) => key,
+                None => fresh_key()?,
+            };
+            let key = TokenKey::from_bytes(pg.shared_token_key(proposed)?);
+            Ok((
+                Arc::clone(&pg) as Arc<dyn Store>,
+                Arc::clone(&pg) as Arc<dyn TicketStore>,
+                pg,
+                key,
+            ))
+        }
+        None => {
+            let key = token_key(&settings.data_dir)?;
+            let sled = Arc::new(SledStore::open(settings.data_dir.join("db"))?);
+            Ok((
+                Arc::clone(&sled) as Arc<dyn Store>,
+                Arc::clone(&sled) as Arc<dyn TicketStore>,
+                sled,
+                key,
+            ))
+        }
+    }
+}
+
+/// Where the store is, for start-up lines: never a password.
+pub fn store_description(settings: &Settings) -> String {
+    use secrecy::ExposeSecret;
+    match &settings.database_url {
+        Some(url) => PostgresStore::describe_url(url.expose_secret()),
+        None => settings.data_dir.join("db").display().to_string(),
+    }
 }
 
 /// What the chat transports run on when the database opens.
@@ -120,6 +167,16 @@ pub fn open_for_chat(settings: &Settings) -> Option<ChatServices> {
 }
 
 fn token_key(data_dir: &Path) -> anyhow::Result<TokenKey> {
+    if let Some(bytes) = existing_token_key(data_dir)? {
+        return Ok(TokenKey::from_bytes(bytes));
+    }
+    let bytes = fresh_key()?;
+    write_private(&data_dir.join(TOKEN_KEY_FILE), &bytes)?;
+    Ok(TokenKey::from_bytes(bytes))
+}
+
+/// The key in the data directory's key file, if there is one.
+fn existing_token_key(data_dir: &Path) -> anyhow::Result<Option<[u8; 32]>> {
     let path = data_dir.join(TOKEN_KEY_FILE);
     match std::fs::read(&path) {
         Ok(bytes) => {
@@ -129,16 +186,17 @@ fn token_key(data_dir: &Path) -> anyhow::Result<TokenKey> {
                     path.display()
                 );
             };
-            Ok(TokenKey::from_bytes(bytes))
+            Ok(Some(bytes))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut bytes = [0u8; 32];
-            getrandom::fill(&mut bytes).context("no randomness for the token key")?;
-            write_private(&path, &bytes)?;
-            Ok(TokenKey::from_bytes(bytes))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
+}
+
+fn fresh_key() -> anyhow::Result<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).context("no randomness for the token key")?;
+    Ok(bytes)
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

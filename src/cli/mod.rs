@@ -17,6 +17,7 @@ mod oneshot;
 mod privacy;
 mod report;
 mod serve;
+mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -63,7 +63,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
             // the lifecycle's database and scheduler.
             lines.push(format!(
                 "lifecycle: on (database {}, scheduler every {} s; conversation record kept {} days, purged every {} min)",
-                settings.data_dir.join("db").display(),
+                super::lifecycle::store_description(settings),
                 TICK_EVERY.as_secs(),
                 settings.record.retention.num_days(),
                 PURGE_EVERY_TICKS * TICK_EVERY.as_secs() / 60

@@ -14,6 +14,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use secrecy::SecretString;
 use serde::Deserialize;
 
 mod discord;
@@ -46,6 +47,9 @@ pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
 pub struct FileSettings {
     /// Where the database lives.
     pub data_dir: Option<String>,
+    /// A PostgreSQL database shared by every instance (`postgres://…`); sled
+    /// in the data directory when unset. A secret: it may hold a password.
+    pub database_url: Option<String>,
     /// `serve` listen address.
     pub http_addr: Option<String>,
     /// Seconds a client has to send a request head (also the keep-alive
@@ -110,6 +114,8 @@ pub struct FileSettings {
 pub struct Settings {
     /// Where the database lives.
     pub data_dir: PathBuf,
+    /// The shared PostgreSQL database, if any (else sled in `data_dir`).
+    pub database_url: Option<SecretString>,
     /// `serve` listen address.
     pub http_addr: SocketAddr,
     /// `serve` timeouts, connection caps and shutdown deadline.
@@ -281,6 +287,7 @@ impl Settings {
         let data_dir = path("data_dir", file.data_dir.clone())
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         Ok(Settings {
+            database_url: database_url(&src, &file)?,
             articles_dir: path("articles_dir", file.articles_dir.clone())
                 .unwrap_or_else(|| data_dir.join("articles")),
             data_dir,
@@ -335,6 +342,24 @@ impl Settings {
             articles: Some(self.articles_dir.clone()),
         }
     }
+}
+
+/// `database_url`: a `postgres://` or `postgresql://` URL. The value is
+/// never repeated in an error, since it may hold a password.
+fn database_url(
+    src: &Sources<'_>,
+    file: &FileSettings,
+) -> Result<Option<SecretString>, ConfigError> {
+    let Some(picked) = src.pick("database_url", file.database_url.clone()) else {
+        return Ok(None);
+    };
+    let lower = picked.value.to_ascii_lowercase();
+    if !(lower.starts_with("postgres://") || lower.starts_with("postgresql://")) {
+        return Err(
+            picked.invalid("expected a URL like postgres://user:password@host:5432/database")
+        );
+    }
+    Ok(Some(SecretString::from(picked.value)))
 }
 
 fn handoff_policy(

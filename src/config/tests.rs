@@ -312,3 +312,34 @@ fn agent_settings_build_the_roster() {
         "{half}"
     );
 }
+
+#[test]
+fn the_database_url_comes_from_env_or_file_and_is_never_shown() {
+    use secrecy::ExposeSecret;
+    let s = load_env(None, &[]).expect("defaults");
+    assert!(s.database_url.is_none(), "sled by default");
+    let f = write("database_url = \"postgres://bot:pw1@db/support\"\n");
+    let s = load_env(Some(f.path()), &[]).expect("file");
+    assert_eq!(
+        s.database_url
+            .as_ref()
+            .map(|u| u.expose_secret().to_owned()),
+        Some("postgres://bot:pw1@db/support".to_owned())
+    );
+    let s = load_env(
+        Some(f.path()),
+        &[("SUPPORTBOT_DATABASE_URL", "postgresql://bot:pw2@db2/s")],
+    )
+    .expect("env wins");
+    let url = s
+        .database_url
+        .as_ref()
+        .map(|u| u.expose_secret().to_owned());
+    assert_eq!(url.as_deref(), Some("postgresql://bot:pw2@db2/s"));
+    assert!(!format!("{s:?}").contains("pw2"), "Debug redacts it");
+    let e = load_env(None, &[("SUPPORTBOT_DATABASE_URL", "mysql://u:pw3@h/d")])
+        .expect_err("not postgres");
+    let text = e.to_string();
+    assert!(text.starts_with("SUPPORTBOT_DATABASE_URL:"), "{text}");
+    assert!(!text.contains("pw3"), "{text}");
+}

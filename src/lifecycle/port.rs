@@ -43,6 +43,23 @@ pub enum StoreError {
         /// What the storage engine reported.
         detail: String,
     },
+    /// The database server cannot be reached (down, refusing connections, or
+    /// every connection busy). `target` names host and database, never a password.
+    #[error("the database {target} cannot be reached: {detail}")]
+    Unavailable {
+        /// Host, port, database and user.
+        target: String,
+        /// What the driver reported.
+        detail: String,
+    },
+    /// The database was set up by a newer version of supportbot.
+    #[error("the database has schema version {found}, but this supportbot knows versions up to {known}: upgrade supportbot before pointing it at this database")]
+    SchemaTooNew {
+        /// The version found in the database.
+        found: u32,
+        /// The newest version this binary can use.
+        known: u32,
+    },
     /// An I/O or storage-engine error during operation.
     #[error("storage error: {0}")]
     Io(String),

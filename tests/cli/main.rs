@@ -13,3 +13,4 @@ mod oneshot;
 mod record;
 mod reload;
 mod seed;
+mod store;

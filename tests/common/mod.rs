@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+pub mod postgres;
+
 /// The `supportbot` binary with a clean environment: no config, no
 /// SUPPORTBOT_* variables leaking in from the developer's shell.
 pub fn supportbot() -> Command {

@@ -11,3 +11,4 @@ mod discord_gateway;
 mod discord_http;
 mod teams;
 mod teams_peer;
+mod two_instances;

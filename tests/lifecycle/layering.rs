@@ -1,6 +1,7 @@
 //! Architecture invariants of the lifecycle core (`src/lifecycle`, `src/auth`,
 //! `src/store`) that code review alone would miss: sled stays in
-//! `store/sled.rs`, and nothing in the core imports networking or `anyhow`.
+//! `store/sled.rs`, the PostgreSQL driver in `store/postgres.rs` and
+//! `store/postgres/`, and nothing in the core imports networking or `anyhow`.
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +55,18 @@ fn only_store_sled_imports_sled() {
             file == "store/sled.rs",
             "{file} must {}import sled",
             if uses_sled { "not " } else { "" }
+        );
+    }
+}
+
+#[test]
+fn only_store_postgres_knows_postgres() {
+    for (file, text) in sources() {
+        let uses_driver = code_lines(&text).any(|l| l.contains("tokio_postgres"));
+        let allowed = file == "store/postgres.rs" || file.starts_with("store/postgres/");
+        assert!(
+            allowed || !uses_driver,
+            "{file} must not use the PostgreSQL driver"
         );
     }
 }

@@ -9,5 +9,6 @@ mod authorization;
 mod close_account;
 mod confirmation;
 mod layering;
+mod postgres_store;
 mod scheduler;
 mod sled_store;

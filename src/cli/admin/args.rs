@@ -92,6 +92,33 @@ pub enum AdminCommand {
     /// messages.
     #[command(subcommand)]
     Privacy(crate::cli::privacy::PrivacyCommand),
+    /// The store itself: copy sled into PostgreSQL, check either.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+/// `admin store …`.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy every record into a PostgreSQL database, then verify the copy.
+    /// Idempotent: run it again to resume or to catch up.
+    Copy {
+        /// The source: `sled:DIR` (default: the data directory) or a
+        /// `postgres://` URL.
+        #[arg(long, value_name = "sled:DIR|postgres://…")]
+        from: Option<String>,
+        /// The destination `postgres://` URL (default: SUPPORTBOT_DATABASE_URL,
+        /// which keeps the password off the command line).
+        #[arg(long, value_name = "postgres://…")]
+        to: Option<String>,
+    },
+    /// Read every record: it decodes, references hold, audit numbers are
+    /// unique. Exits non-zero when something is wrong.
+    Check {
+        /// `sled:DIR` or a `postgres://` URL (default: the configured store).
+        #[arg(long, value_name = "sled:DIR|postgres://…")]
+        store: Option<String>,
+    },
 }
 
 /// `admin account …`.

@@ -10,7 +10,11 @@ use supportbot::lifecycle::Store;
 use supportbot::lifecycle::{LifecycleService, ManualClock, Policy, Seed, TokenKey};
 use supportbot::model::{AccountId, EventId, SubscriptionId};
 use supportbot::model::{Evidence, Identity, Platform};
-use supportbot::store::{MemoryStore, SledStore};
+use supportbot::store::{MemoryStore, PostgresStore, SledStore};
+
+/// The tests' PostgreSQL (a private cluster, or `SUPPORTBOT_TEST_DATABASE_URL`).
+#[path = "../../common/postgres.rs"]
+pub mod pg;
 
 pub const GUILD: u64 = 111;
 pub const OTHER_GUILD: u64 = 222;
@@ -212,12 +216,32 @@ pub fn sled() -> Harness<SledStore> {
     harness_with(store, Some(dir), Policy::default())
 }
 
-/// Runs each named `async fn name<S: Store>(h: Harness<S>)` scenario on both stores.
+/// A harness on a fresh PostgreSQL database; `None` (reported as skipped)
+/// when there is no PostgreSQL and none is required.
+pub fn postgres(test: &str) -> Option<Harness<PostgresStore>> {
+    let url = pg::database(test)?;
+    let store = PostgresStore::open(&url).expect("open postgres");
+    Some(harness_with(store, None, Policy::default()))
+}
+
+/// Runs each named `async fn name<S: Store>(h: Harness<S>)` scenario on every
+/// store: memory, sled and PostgreSQL.
 #[allow(unused_macros, reason = "only the scenario test files use it")]
 macro_rules! on_both_stores {
     ($($name:ident),* $(,)?) => {
         mod memory { $( #[tokio::test] async fn $name() { super::$name(crate::common::memory()).await } )* }
         mod sled { $( #[tokio::test] async fn $name() { super::$name(crate::common::sled()).await } )* }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(h) = crate::common::postgres(concat!(module_path!(), "::", stringify!($name))) else {
+                        return;
+                    };
+                    super::$name(h).await
+                }
+            )*
+        }
     };
 }
 
