@@ -120,10 +120,14 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
         banner.push_str(&format!("  {line}\n"));
         tracing::info!("{line}");
     }
-    say(&banner);
+    // Signal handlers are in place before the banner says `serve` is up: a
+    // SIGTERM or SIGHUP that arrived before them would get the default
+    // action and kill the process.
+    let shutdown = shutdown_signal();
     reload_on_sighup(bot);
+    say(&banner);
     tokio::spawn(async move {
-        shutdown_signal().await;
+        shutdown.await;
         let _ = stop_tx.send(true);
     });
     http::run(listener, app, settings.http_limits.clone(), stopped()).await?;
@@ -312,38 +316,52 @@ fn spawn_scheduler(service: Lifecycle, record: RecordService) {
     });
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Listens for Ctrl-C and SIGTERM from the moment it is called (tokio's
+/// `ctrl_c()` would only register when first polled) and completes on the
+/// first of them.
+fn shutdown_signal() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let listen = |kind: SignalKind, name: &'static str| {
+            let registered = signal(kind);
+            async move {
+                match registered {
+                    Ok(mut s) => {
+                        s.recv().await;
+                        tracing::info!("{name}: shutting down");
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot listen for {name}");
+                        std::future::pending::<()>().await;
+                    }
+                }
+            }
+        };
+        let interrupt = listen(SignalKind::interrupt(), "Ctrl-C");
+        let terminate = listen(SignalKind::terminate(), "SIGTERM");
+        async move {
+            tokio::select! {
+                () = interrupt => {}
+                () = terminate => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
-        () = term => tracing::info!("SIGTERM: shutting down"),
+        tracing::info!("Ctrl-C: shutting down");
     }
 }
 
 /// Reloads the bot's rules and answers on every SIGHUP, logging the result.
 fn reload_on_sighup(bot: Arc<Bot>) {
     #[cfg(unix)]
-    tokio::spawn(async move {
+    {
+        // Registered now, not when the task first runs (see `serve`).
         let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
             Ok(s) => s,
             Err(e) => {
@@ -351,21 +369,23 @@ fn reload_on_sighup(bot: Arc<Bot>) {
                 return;
             }
         };
-        while hup.recv().await.is_some() {
-            let bot = bot.clone();
-            match tokio::task::spawn_blocking(move || bot.reload()).await {
-                Ok(Ok(report)) => tracing::info!(
-                    rules = report.rules,
-                    locales = report.locales,
-                    "SIGHUP: reloaded rules and answers"
-                ),
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "SIGHUP: reload refused; the previous rules stay")
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                let bot = bot.clone();
+                match tokio::task::spawn_blocking(move || bot.reload()).await {
+                    Ok(Ok(report)) => tracing::info!(
+                        rules = report.rules,
+                        locales = report.locales,
+                        "SIGHUP: reloaded rules and answers"
+                    ),
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "SIGHUP: reload refused; the previous rules stay")
+                    }
+                    Err(e) => tracing::error!(error = %e, "SIGHUP: reload task failed"),
                 }
-                Err(e) => tracing::error!(error = %e, "SIGHUP: reload task failed"),
             }
-        }
-    });
+        });
+    }
     #[cfg(not(unix))]
     let _ = bot;
 }

@@ -142,6 +142,30 @@ fn serve_keeps_serving_when_nobody_reads_its_output() {
     assert!(again.expect("second request").starts_with("HTTP/1.1 200"));
 }
 
+/// Regression: the SIGTERM handler was registered by a task that ran only
+/// after the banner was printed, so a SIGTERM right after the banner got
+/// the default action and killed `serve` instead of stopping it.
+#[test]
+fn sigterm_right_after_the_banner_stops_serve_cleanly() {
+    for _ in 0..3 {
+        let (mut child, _) = serve(&[], 1024);
+        sigterm(&child);
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break Some(status);
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let status = status.expect("serve stopped within 10 s of SIGTERM");
+        assert!(status.success(), "serve did not stop cleanly: {status:?}");
+    }
+}
+
 fn sigterm_if_running(child: &mut Child) {
     if child.try_wait().expect("wait").is_none() {
         sigterm(child);
