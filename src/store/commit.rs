@@ -38,6 +38,35 @@ pub(crate) enum StoreCommitted {
     Record,
 }
 
+impl StoreCommitted {
+    /// The lifecycle result of a lifecycle write; any other kind means the
+    /// committer mixed up its answers (a bug).
+    pub(crate) fn lifecycle(self) -> Result<Committed, StoreError> {
+        match self {
+            StoreCommitted::Lifecycle(c) => Ok(c),
+            StoreCommitted::Handoff(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
+        }
+    }
+
+    /// The handoff result of a handoff write (see [`StoreCommitted::lifecycle`]).
+    pub(crate) fn handoff(self) -> Result<HandoffCommitted, StoreError> {
+        match self {
+            StoreCommitted::Handoff(c) => Ok(c),
+            StoreCommitted::Lifecycle(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
+        }
+    }
+
+    /// The result of a record write (see [`StoreCommitted::lifecycle`]).
+    pub(crate) fn record(self) -> Result<(), StoreError> {
+        match self {
+            StoreCommitted::Record => Ok(()),
+            StoreCommitted::Lifecycle(_) | StoreCommitted::Handoff(_) => {
+                Err(StoreError::CommitLost)
+            }
+        }
+    }
+}
+
 /// Applies either kind of write inside a backend transaction (see [`apply`]).
 pub(crate) fn apply_write<X: Tx>(
     tx: &X,

@@ -90,28 +90,20 @@ impl<B: Backend> GroupCommit<B> {
 
     /// Commits a write set and blocks until it is durable (or failed).
     pub(crate) fn commit(&self, ws: WriteSet) -> Result<Committed, StoreError> {
-        match self.submit(Op::Commit(Box::new(StoreWrite::Lifecycle(ws))))? {
-            StoreCommitted::Lifecycle(c) => Ok(c),
-            StoreCommitted::Handoff(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
-        }
+        self.submit(Op::Commit(Box::new(StoreWrite::Lifecycle(ws))))?
+            .lifecycle()
     }
 
     /// Commits a handoff write and blocks until it is durable (or failed).
     pub(crate) fn commit_handoff(&self, w: HandoffWrite) -> Result<HandoffCommitted, StoreError> {
-        match self.submit(Op::Commit(Box::new(StoreWrite::Handoff(w))))? {
-            StoreCommitted::Handoff(c) => Ok(c),
-            StoreCommitted::Lifecycle(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
-        }
+        self.submit(Op::Commit(Box::new(StoreWrite::Handoff(w))))?
+            .handoff()
     }
 
     /// Commits a record write and blocks until it is durable (or failed).
     pub(crate) fn commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
-        match self.submit(Op::Commit(Box::new(StoreWrite::Record(w))))? {
-            StoreCommitted::Record => Ok(()),
-            StoreCommitted::Lifecycle(_) | StoreCommitted::Handoff(_) => {
-                Err(StoreError::CommitLost)
-            }
-        }
+        self.submit(Op::Commit(Box::new(StoreWrite::Record(w))))?
+            .record()
     }
 
     /// Blocks until everything committed so far is durable.

@@ -47,26 +47,15 @@ impl MemoryStore {
     }
 
     fn raw_commit(&self, ws: WriteSet) -> Result<Committed, StoreError> {
-        match self.commit_write(&StoreWrite::Lifecycle(ws))? {
-            StoreCommitted::Lifecycle(c) => Ok(c),
-            StoreCommitted::Handoff(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
-        }
+        self.commit_write(&StoreWrite::Lifecycle(ws))?.lifecycle()
     }
 
     fn raw_commit_handoff(&self, w: HandoffWrite) -> Result<HandoffCommitted, StoreError> {
-        match self.commit_write(&StoreWrite::Handoff(w))? {
-            StoreCommitted::Handoff(c) => Ok(c),
-            StoreCommitted::Lifecycle(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
-        }
+        self.commit_write(&StoreWrite::Handoff(w))?.handoff()
     }
 
     fn raw_commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
-        match self.commit_write(&StoreWrite::Record(w))? {
-            StoreCommitted::Record => Ok(()),
-            StoreCommitted::Lifecycle(_) | StoreCommitted::Handoff(_) => {
-                Err(StoreError::CommitLost)
-            }
-        }
+        self.commit_write(&StoreWrite::Record(w))?.record()
     }
 
     fn commit_write(&self, ws: &StoreWrite) -> Result<StoreCommitted, StoreError> {
