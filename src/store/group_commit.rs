@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use super::commit::{StoreCommitted, StoreWrite};
+use super::write::{StoreCommitted, StoreWrite};
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{Committed, StoreError, WriteSet};
 use crate::record::RecordWrite;

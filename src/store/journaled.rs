@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use super::commit::{apply_write, StoreCommitted, StoreWrite};
+use super::write::{apply_write, StoreCommitted, StoreWrite};
 use super::group_commit::Backend;
 use super::journal::{Journal, JournalOp, DEFAULT_CAPACITY};
 use super::overlay::{Base, Overlay};

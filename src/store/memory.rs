@@ -7,7 +7,8 @@ use std::convert::Infallible;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::codec::Tree;
-use super::commit::{apply_write, StoreCommitted, StoreWrite, Tx};
+use super::commit::Tx;
+use super::write::{apply_write, StoreCommitted, StoreWrite};
 use super::raw::{self, impl_store, Raw, Visitor};
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{

@@ -50,7 +50,7 @@ pub use self::migrate::SCHEMA_VERSION;
 use self::pool::{connection_lost, describe, lock, lost_race, wait, Conn, Pool, PoolState};
 use self::tx::PgTx;
 use super::codec::Tree;
-use super::commit::{apply_write, StoreCommitted, StoreWrite};
+use super::write::{apply_write, StoreCommitted, StoreWrite};
 use super::raw::{self, impl_store};
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{

@@ -1,0 +1,77 @@
+//! What a caller hands the committer (a lifecycle write set, a handoff write or
+//! a record write) and what it gets back, with the one dispatch that applies any
+//! of them inside a backend transaction.
+
+use super::commit::{apply, Tx};
+use crate::handoff::{HandoffCommitted, HandoffWrite};
+use crate::lifecycle::{Committed, StoreError, WriteSet};
+use crate::record::RecordWrite;
+
+/// One caller's writes: the lifecycle's, the handoff's or the record's. All go
+/// through the same group commit and journal, so all are durable before they
+/// are acknowledged.
+#[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the commit queue boxes it; it is built once per commit"
+)]
+pub(crate) enum StoreWrite {
+    /// A lifecycle write set.
+    Lifecycle(WriteSet),
+    /// A handoff write.
+    Handoff(HandoffWrite),
+    /// A conversation-record write.
+    Record(RecordWrite),
+}
+
+/// The result of a [`StoreWrite`].
+#[derive(Debug)]
+pub(crate) enum StoreCommitted {
+    /// Of a lifecycle write set.
+    Lifecycle(Committed),
+    /// Of a handoff write.
+    Handoff(HandoffCommitted),
+    /// Of a record write.
+    Record,
+}
+
+impl StoreCommitted {
+    /// The lifecycle result of a lifecycle write; any other kind means the
+    /// committer mixed up its answers (a bug).
+    pub(crate) fn lifecycle(self) -> Result<Committed, StoreError> {
+        match self {
+            StoreCommitted::Lifecycle(c) => Ok(c),
+            StoreCommitted::Handoff(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
+        }
+    }
+
+    /// The handoff result of a handoff write (see [`StoreCommitted::lifecycle`]).
+    pub(crate) fn handoff(self) -> Result<HandoffCommitted, StoreError> {
+        match self {
+            StoreCommitted::Handoff(c) => Ok(c),
+            StoreCommitted::Lifecycle(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
+        }
+    }
+
+    /// The result of a record write (see [`StoreCommitted::lifecycle`]).
+    pub(crate) fn record(self) -> Result<(), StoreError> {
+        match self {
+            StoreCommitted::Record => Ok(()),
+            StoreCommitted::Lifecycle(_) | StoreCommitted::Handoff(_) => {
+                Err(StoreError::CommitLost)
+            }
+        }
+    }
+}
+
+/// Applies either kind of write inside a backend transaction (see [`apply`]).
+pub(crate) fn apply_write<X: Tx>(
+    tx: &X,
+    w: &StoreWrite,
+) -> Result<Result<StoreCommitted, StoreError>, X::E> {
+    Ok(match w {
+        StoreWrite::Lifecycle(ws) => apply(tx, ws)?.map(StoreCommitted::Lifecycle),
+        StoreWrite::Handoff(h) => super::handoff::apply(tx, h)?.map(StoreCommitted::Handoff),
+        StoreWrite::Record(r) => super::record::apply(tx, r)?.map(|()| StoreCommitted::Record),
+    })
+}
