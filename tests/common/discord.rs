@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::extract::{Request, State};
 use axum::Router;
 use ed25519_dalek::{Signer, SigningKey};
-use serde_json::{json, Value};
+use serde_json::Value;
 use supportbot::knowledge::KnowledgeSource;
 use supportbot::transport::discord::api::DiscordApi;
 use supportbot::transport::discord::endpoint::DiscordEndpoint;
@@ -199,42 +199,6 @@ impl FakeDiscord {
     }
 }
 
-/// The guild every fake channel is in.
-pub const FAKE_GUILD: &str = "1100000000000000001";
-
-/// Answers the thread calls: a channel lookup, the active and archived
-/// thread lists, and a thread creation (ids count up from the first).
-fn threads(received: &[Received], path: &[&str], body: &Value) -> Value {
-    let created: Vec<Value> = received
-        .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/threads"))
-        .enumerate()
-        .map(|(n, r)| {
-            json!({
-                "id": (1_575_500_000_000_000_100_u64 + n as u64).to_string(),
-                "type": 12,
-                "parent_id": r.path.split('/').nth(4),
-                "name": r.body["name"],
-            })
-        })
-        .collect();
-    match path {
-        ["", "api", "v10", "channels", channel] => {
-            json!({ "id": channel, "type": 0, "guild_id": FAKE_GUILD })
-        }
-        ["", "api", "v10", "guilds", _, "threads", "active"] => {
-            json!({ "threads": created, "members": [] })
-        }
-        ["", "api", "v10", "channels", channel, "threads"] => json!({
-            "id": (1_575_500_000_000_000_100_u64 + created.len() as u64).to_string(),
-            "type": 12,
-            "parent_id": channel,
-            "name": body["name"],
-        }),
-        _ => json!({ "threads": [], "members": [], "has_more": false }),
-    }
-}
-
 async fn record(
     State(received): State<Arc<Mutex<Vec<Received>>>>,
     request: Request,
@@ -246,18 +210,6 @@ async fn record(
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     // What Discord answers: serenity parses the created message or commands.
     let path: Vec<&str> = parts.uri.path().split('/').collect();
-    if parts.method == axum::http::Method::GET || path.last() == Some(&"threads") {
-        // Threads are what Discord remembers for the desk: the ones created
-        // so far (from the recorded requests) are listed as active.
-        let answer = threads(&received.lock().expect("lock"), &path, &body);
-        received.lock().expect("lock").push(Received {
-            method: parts.method.to_string(),
-            path: parts.uri.path().to_owned(),
-            authorization: authorization(&parts),
-            body,
-        });
-        return axum::Json(answer);
-    }
     let answer = match (parts.method == axum::http::Method::PUT, path.as_slice()) {
         (true, ["", "api", "v10", "applications", app, "guilds", guild, "commands"]) => {
             registered_commands(app, Some(guild), &body)
@@ -270,16 +222,12 @@ async fn record(
     received.lock().expect("lock").push(Received {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
-        authorization: authorization(&parts),
+        authorization: parts
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         body,
     });
     axum::Json(answer)
-}
-
-fn authorization(parts: &axum::http::request::Parts) -> Option<String> {
-    parts
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }

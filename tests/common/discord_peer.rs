@@ -75,8 +75,6 @@ pub struct PeerGuild {
 #[derive(Default)]
 struct Recorded {
     rest: Vec<RestCall>,
-    /// Threads created so far, listed as the guild's active threads.
-    threads: Vec<Value>,
     frames: Vec<Value>,
     connections: Vec<String>,
 }
@@ -643,29 +641,13 @@ async fn rest_call(State(shared): State<Arc<Shared>>, request: Request) -> Respo
         (&Method::POST, ["channels", channel, "messages"]) => {
             ok(message_object(&shared.next_id(), channel, &body))
         }
-        (&Method::POST, ["channels", channel, "threads"]) => {
-            let thread = json!({
-                "id": shared.next_id(),
-                "type": body["type"],
-                "parent_id": channel,
-                "name": body["name"],
-                "thread_metadata": { "archived": false, "auto_archive_duration": 1440, "locked": false, "invitable": false },
-            });
-            shared.record(|r| r.threads.push(thread.clone()));
-            ok(thread)
-        }
-        (&Method::GET, ["channels", channel]) => ok(json!({
-            "id": channel,
-            "type": 0,
-            "guild_id": shared.guilds.first().map(|g| g.id),
+        (&Method::POST, ["channels", channel, "threads"]) => ok(json!({
+            "id": shared.next_id(),
+            "type": body["type"],
+            "parent_id": channel,
+            "name": body["name"],
+            "thread_metadata": { "archived": false, "auto_archive_duration": 1440, "locked": false, "invitable": false },
         })),
-        (&Method::GET, ["guilds", _, "threads", "active"]) => ok(json!({
-            "threads": shared.recorded.lock().expect("peer state").threads.clone(),
-            "members": [],
-        })),
-        (&Method::GET, ["channels", _, "threads", "archived", "private"]) => {
-            ok(json!({ "threads": [], "members": [], "has_more": false }))
-        }
         (&Method::PUT, ["channels", _, "thread-members", _]) => {
             StatusCode::NO_CONTENT.into_response()
         }

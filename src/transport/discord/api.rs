@@ -16,17 +16,18 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use serenity::all::{
     ApplicationId, ChannelId, CreateAttachment, GuildId, Http, HttpBuilder, HttpError,
-    InteractionId,
+    InteractionId, LightMethod, Request, Route, UserId,
 };
 
 use crate::config::ApiBase;
 use crate::model::Attachment;
 
-mod threads;
-
 /// A REST call that takes longer has failed (Discord's interaction tokens
 /// and the user's patience are both short).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Channel type of a private thread.
+const PRIVATE_THREAD: u8 = 12;
 
 /// A REST client for one application.
 #[derive(Clone)]
@@ -172,6 +173,61 @@ impl DiscordApi {
         }
         .map_err(|e| failed(CALL, e))?;
         Ok(registered.len())
+    }
+
+    /// `POST /channels/{channel}/threads` (type 12): a private thread
+    /// nobody but its members and moderators sees; returns its id.
+    pub async fn create_private_thread(&self, channel: u64, name: &str) -> Result<u64, ApiError> {
+        const CALL: &str = "thread creation";
+        if !self.has_token {
+            return Err(ApiError::NoToken);
+        }
+        let channel: ChannelId = snowflake("channel id", &channel.to_string())?;
+        let body = serde_json::json!({
+            "name": name,
+            "type": PRIVATE_THREAD,
+            "invitable": false,
+            "auto_archive_duration": 1440,
+        });
+        // Read leniently: only the id matters, and serenity's channel model
+        // is stricter than what every Discord-compatible server sends.
+        let created: Value = self
+            .http
+            .fire(
+                Request::new(
+                    Route::ChannelThreads {
+                        channel_id: channel,
+                    },
+                    LightMethod::Post,
+                )
+                .body(Some(body.to_string().into_bytes())),
+            )
+            .await
+            .map_err(|e| failed(CALL, e))?;
+        let id = match &created["id"] {
+            Value::String(s) => s.parse().ok(),
+            Value::Number(n) => n.as_u64(),
+            _ => None,
+        };
+        id.filter(|n| *n > 0).ok_or_else(|| ApiError::Status {
+            call: CALL,
+            status: 200,
+            message: "the created thread has no id".into(),
+        })
+    }
+
+    /// `PUT /channels/{thread}/thread-members/{user}`.
+    pub async fn add_thread_member(&self, thread: u64, user: &str) -> Result<(), ApiError> {
+        const CALL: &str = "thread member add";
+        if !self.has_token {
+            return Err(ApiError::NoToken);
+        }
+        let thread: ChannelId = snowflake("thread id", &thread.to_string())?;
+        let user: UserId = snowflake("user id", user)?;
+        self.http
+            .add_thread_channel_member(thread, user)
+            .await
+            .map_err(|e| failed(CALL, e))
     }
 
     /// `POST /channels/{channel}/messages` with a JSON message body.

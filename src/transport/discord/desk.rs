@@ -4,17 +4,13 @@
 //! (and nobody else: `allowed_mentions` names only that role). Agents'
 //! claims, resolutions and releases are posted to the same thread.
 //!
-//! Which thread belongs to which ticket is Discord's to say: the thread's
-//! name starts with the ticket id, so any instance (or this one after a
-//! restart) finds it among the channel's threads. A bounded memory of the
-//! threads found saves the lookup; only when Discord cannot be asked is a
-//! change posted to the support channel instead, so nothing is lost but the
-//! thread's tidiness.
+//! Which thread belongs to which ticket is remembered in memory for the
+//! tickets this process opened (bounded); for a ticket it does not know (a
+//! restart, another instance) a change is posted to the support channel
+//! instead, so nothing is lost but the thread's tidiness.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-
-use tokio::sync::OnceCell;
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -38,7 +34,6 @@ pub struct DiscordDesk {
     channel: u64,
     role: Option<u64>,
     threads: Mutex<Threads>,
-    guild: OnceCell<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -69,49 +64,19 @@ impl DiscordDesk {
             channel,
             role,
             threads: Mutex::new(Threads::default()),
-            guild: OnceCell::new(),
         }
     }
 
-    fn remembered(&self, ticket: TicketId) -> Option<u64> {
+    fn thread_of(&self, ticket: TicketId) -> Option<u64> {
         self.threads
             .lock()
             .ok()
             .and_then(|t| t.by_ticket.get(&ticket).copied())
     }
 
-    fn remember(&self, ticket: TicketId, thread: u64) {
-        if let Ok(mut threads) = self.threads.lock() {
-            threads.remember(ticket, thread);
-        }
-    }
-
-    /// The ticket's thread: remembered, else found on Discord by name.
-    async fn thread_of(&self, ticket: TicketId) -> Result<Option<u64>, DeskError> {
-        if let Some(t) = self.remembered(ticket) {
-            return Ok(Some(t));
-        }
-        let guild = self
-            .guild
-            .get_or_try_init(|| self.api.guild_of(self.channel))
-            .await
-            .map_err(|e| DeskError(e.to_string()))?;
-        let found = self
-            .api
-            .find_thread(*guild, self.channel, &thread_prefix(ticket))
-            .await
-            .map_err(|e| DeskError(e.to_string()))?;
-        if let Some(t) = found {
-            self.remember(ticket, t);
-        }
-        Ok(found)
-    }
-
     async fn opened(&self, ticket: &Ticket) -> Result<(), DeskError> {
-        // A retry after a later step failed (here or on another instance)
-        // reuses the thread already created; a failed lookup fails the
-        // attempt rather than risk a second thread.
-        let thread = match self.thread_of(ticket.id).await? {
+        // A retry after a later step failed reuses the thread it created.
+        let thread = match self.thread_of(ticket.id) {
             Some(t) => t,
             None => {
                 let name = thread_name(ticket);
@@ -120,7 +85,9 @@ impl DiscordDesk {
                     .create_private_thread(self.channel, &name)
                     .await
                     .map_err(|e| DeskError(e.to_string()))?;
-                self.remember(ticket.id, t);
+                if let Ok(mut threads) = self.threads.lock() {
+                    threads.remember(ticket.id, t);
+                }
                 t
             }
         };
@@ -147,14 +114,7 @@ impl DiscordDesk {
     }
 
     async fn changed(&self, notice: &DeskNotice) -> Result<(), DeskError> {
-        let channel = match self.thread_of(notice.ticket.id).await {
-            Ok(Some(thread)) => thread,
-            Ok(None) => self.channel,
-            Err(e) => {
-                tracing::warn!(ticket = %notice.ticket.id, error = %e, "handoff: the ticket's thread could not be looked up; posting to the support channel");
-                self.channel
-            }
-        };
+        let channel = self.thread_of(notice.ticket.id).unwrap_or(self.channel);
         self.api
             .post_message(channel, &change_message(notice))
             .await
@@ -182,15 +142,9 @@ impl AgentDesk for DiscordDesk {
     }
 }
 
-/// `H-3 ·`: how a ticket's thread name starts (the separator keeps H-1
-/// from finding H-10's thread).
-fn thread_prefix(ticket: TicketId) -> String {
-    format!("{ticket} ·")
-}
-
 /// `H-3 · asked for a person`, within Discord's 100 characters.
 fn thread_name(ticket: &Ticket) -> String {
-    format!("{} {}", thread_prefix(ticket.id), ticket.reason)
+    format!("{} · {}", ticket.id, ticket.reason)
         .chars()
         .take(100)
         .collect()
