@@ -71,12 +71,7 @@ impl MemoryStore {
             Err(never) => match never {},
         };
         let (overlay, seq) = (tx.overlay.into_inner(), tx.seq.get());
-        if matches!(
-            result,
-            Ok(StoreCommitted::Lifecycle(Committed::Applied)
-                | StoreCommitted::Handoff(HandoffCommitted::Applied)
-                | StoreCommitted::Record)
-        ) {
+        if result.as_ref().is_ok_and(StoreCommitted::wrote) {
             inner.seq = seq;
             for ((tree, key), value) in overlay {
                 let table = inner.tables.entry(tree).or_default();

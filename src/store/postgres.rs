@@ -253,12 +253,7 @@ impl PostgresStore {
             // Dropping the transaction rolls it back.
             Err(e) => return self.failed(&e, false),
         };
-        let applied = matches!(
-            result,
-            Ok(StoreCommitted::Lifecycle(Committed::Applied)
-                | StoreCommitted::Handoff(HandoffCommitted::Applied))
-        );
-        if !applied {
+        if !result.as_ref().is_ok_and(StoreCommitted::wrote) {
             // Refused or replayed: nothing was written.
             let _ = wait(pg.tx.rollback());
             return Attempt::Done(result);

@@ -36,6 +36,18 @@ pub(crate) enum StoreCommitted {
 }
 
 impl StoreCommitted {
+    /// Whether the write changed the store, so its transaction must be kept:
+    /// an applied lifecycle or handoff write, or any record write (those are
+    /// never refused). Refusals and replays wrote nothing and roll back.
+    pub(crate) fn wrote(&self) -> bool {
+        matches!(
+            self,
+            StoreCommitted::Lifecycle(Committed::Applied)
+                | StoreCommitted::Handoff(HandoffCommitted::Applied)
+                | StoreCommitted::Record
+        )
+    }
+
     /// The lifecycle result of a lifecycle write; any other kind means the
     /// committer mixed up its answers (a bug).
     pub(crate) fn lifecycle(self) -> Result<Committed, StoreError> {

@@ -310,3 +310,44 @@ async fn two_schedulers_apply_each_due_change_once() {
     let again = a.svc.tick(now).await.expect("tick again");
     assert_eq!((again.transitions, again.renewals), (0, 0), "nothing left");
 }
+
+/// Record writes were rolled back on PostgreSQL: the commit kept only
+/// applied lifecycle and handoff writes, so the conversation record stayed
+/// empty. An entry committed on one store is read on another.
+#[tokio::test]
+async fn a_record_entry_is_committed_and_read_on_another_store() {
+    use supportbot::model::Platform;
+    use supportbot::record::{Entry, EntryKind, RecordStore, RecordWrite, UserRef};
+    let Some(url) = url("postgres_store::a_record_entry_is_committed_and_read_on_another_store")
+    else {
+        return;
+    };
+    let entry = Entry {
+        at: t0(),
+        event: "discord:1".into(),
+        user: UserRef {
+            platform: Platform::Discord,
+            user_id: "42".into(),
+        },
+        conversation: "c1".into(),
+        scope: None,
+        kind: EntryKind::Text,
+        locale: "en".into(),
+        text: Some("hello [email]".into()),
+        intent: None,
+        rules: vec![],
+        vetoed: vec![],
+        answer_key: "none".into(),
+        understood: Some(false),
+    };
+    let writer = PostgresStore::open(&url).expect("open");
+    writer
+        .commit_record(RecordWrite {
+            put: vec![entry.clone()],
+            ..RecordWrite::default()
+        })
+        .expect("commit");
+    let reader = PostgresStore::open(&url).expect("second store");
+    assert_eq!(reader.entries(None).expect("entries"), vec![entry.clone()]);
+    assert_eq!(reader.user_entries(&entry.user).expect("by user").len(), 1);
+}
