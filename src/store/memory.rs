@@ -8,8 +8,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::codec::Tree;
 use super::commit::Tx;
-use super::write::{apply_write, StoreCommitted, StoreWrite};
 use super::raw::{self, impl_store, Raw, Visitor};
+use super::write::{apply_write, StoreCommitted, StoreWrite};
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{
     Account, AuditRecord, ConfirmationId, Credit, IdempotencyRecord, PendingConfirmation,
@@ -92,6 +92,25 @@ impl MemoryStore {
     fn raw_sync(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    fn raw_put_session(&self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError> {
+        self.lock()
+            .tables
+            .entry(Tree::Sessions)
+            .or_default()
+            .insert(key, value);
+        Ok(())
+    }
+
+    fn raw_remove_sessions(&self, keys: &[Vec<u8>]) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if let Some(table) = inner.tables.get_mut(&Tree::Sessions) {
+            for k in keys {
+                table.remove(k);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Raw for MemoryStore {
@@ -160,3 +179,4 @@ impl Tx for Staged<'_> {
 impl_store!(MemoryStore);
 super::handoff::impl_ticket_store!(MemoryStore);
 super::record::impl_record_store!(MemoryStore);
+super::session::impl_session_store!(MemoryStore);

@@ -50,8 +50,8 @@ pub use self::migrate::SCHEMA_VERSION;
 use self::pool::{connection_lost, describe, lock, lost_race, wait, Conn, Pool, PoolState};
 use self::tx::PgTx;
 use super::codec::Tree;
-use super::write::{apply_write, StoreCommitted, StoreWrite};
 use super::raw::{self, impl_store};
+use super::write::{apply_write, StoreCommitted, StoreWrite};
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{
     Account, AuditRecord, ConfirmationId, Credit, IdempotencyRecord, PendingConfirmation,
@@ -256,7 +256,8 @@ impl PostgresStore {
         let applied = matches!(
             result,
             Ok(StoreCommitted::Lifecycle(Committed::Applied)
-                | StoreCommitted::Handoff(HandoffCommitted::Applied))
+                | StoreCommitted::Handoff(HandoffCommitted::Applied)
+                | StoreCommitted::Record)
         );
         if !applied {
             // Refused or replayed: nothing was written.
@@ -291,6 +292,7 @@ impl PostgresStore {
 impl_store!(PostgresStore);
 super::handoff::impl_ticket_store!(PostgresStore);
 super::record::impl_record_store!(PostgresStore);
+super::session::impl_session_store!(PostgresStore);
 
 #[cfg(test)]
 mod tests;
