@@ -176,6 +176,61 @@ mod tests {
         );
     }
 
+    fn inbound(message: crate::model::Message, secs: i64) -> crate::model::Inbound {
+        crate::model::Inbound {
+            event_id: format!("e{secs}"),
+            identity: crate::model::Identity::local_operator(),
+            conversation: "c".into(),
+            locales: Vec::new(),
+            message,
+            received_at: at(secs),
+        }
+    }
+
+    /// Two bots sharing one store stand for two `serve` instances: what one
+    /// answered, the other continues, until the session expires.
+    #[tokio::test]
+    async fn a_second_bot_on_the_same_store_continues_the_conversation() {
+        use crate::knowledge::{Knowledge, KnowledgeSource};
+        use crate::model::Message;
+        use std::sync::Arc;
+        let store = Arc::new(MemoryStore::new());
+        let bot = || {
+            let knowledge = Knowledge::load(&KnowledgeSource::embedded()).expect("rules");
+            crate::Bot::new(knowledge).with_sessions(Arc::clone(&store) as Arc<dyn SessionStore>)
+        };
+        let (a, b) = (bot(), bot());
+        let offer = a
+            .handle(inbound(Message::Text("cancel and refund me".into()), 0))
+            .await;
+        assert_eq!(offer.answer_key, "choose");
+        let first = offer.choices.first().expect("choices").intent.clone();
+        let picked = b.handle(inbound(Message::Text("1".into()), 10)).await;
+        assert_eq!(picked.intent.as_deref(), Some(first.as_str()));
+        let again = a.handle(inbound(Message::Text("1".into()), 20)).await;
+        assert_ne!(
+            again.intent.as_deref(),
+            Some(first.as_str()),
+            "the offer was used up"
+        );
+
+        a.handle(inbound(Message::Text("I want my money back".into()), 30))
+            .await;
+        let why = b.handle(inbound(Message::Why, 40)).await;
+        assert!(
+            why.markdown.contains("refund/en/money-back"),
+            "{}",
+            why.markdown
+        );
+        let late = crate::conversation::SESSION_TTL.num_seconds() + 31;
+        let why = b.handle(inbound(Message::Why, late)).await;
+        assert!(
+            why.markdown.contains("no earlier answer"),
+            "{}",
+            why.markdown
+        );
+    }
+
     #[test]
     fn keys_group_by_platform_then_user() {
         let k = session_key(&key("u", "c"));

@@ -1,8 +1,8 @@
 //! The sled-backed [`Store`](crate::lifecycle::Store). The only file in the crate that imports sled.
 //!
-//! Trees: `accounts`, `subscriptions`, `credits`, `audit`, `idempotency`, `confirmations`, the
-//! handoff's `handoff_tickets`, `handoff_history`, `handoff_users`, `handoff_events`, the
-//! record's `records`, `record_users`, and `sessions` (not journaled; layouts in [`super::codec`]).
+//! Trees (layouts in [`super::codec`]): `accounts`, `subscriptions`, `credits`, `audit`,
+//! `idempotency`, `confirmations`, `handoff_tickets`, `handoff_history`, `handoff_users`,
+//! `handoff_events`, `records`, `record_users`, `sessions` (not journaled: `store/session.rs`).
 //! Commits go through group commit and the [journaled writer](super::journaled): each batch is
 //! planned, synced to the redo journal (`supportbot.journal` in the same directory), then applied
 //! to sled and acknowledged. sled writes its log out lazily; checkpoints (`Db::flush` +
@@ -190,15 +190,12 @@ impl SledStore {
         self.writer.sync()
     }
 
-    /// Straight into sled, outside the journal (see `super::session`).
     fn raw_put_session(&self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError> {
-        let tree = self.trees.tree(Tree::Sessions);
-        tree.insert(key, value).map(drop).map_err(io)
+        (self.trees.tree(Tree::Sessions).insert(key, value).map(drop)).map_err(io)
     }
     fn raw_remove_sessions(&self, keys: &[Vec<u8>]) -> Result<(), StoreError> {
-        let tree = self.trees.tree(Tree::Sessions);
-        keys.iter()
-            .try_for_each(|k| tree.remove(k).map(drop).map_err(io))
+        let remove = |k: &Vec<u8>| self.trees.tree(Tree::Sessions).remove(k).map(drop);
+        keys.iter().try_for_each(remove).map_err(io)
     }
 }
 

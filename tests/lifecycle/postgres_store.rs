@@ -310,3 +310,90 @@ async fn two_schedulers_apply_each_due_change_once() {
     let again = a.svc.tick(now).await.expect("tick again");
     assert_eq!((again.transitions, again.renewals), (0, 0), "nothing left");
 }
+
+/// Session memory written through one store is read through another (two
+/// instances), replaced last-writer-wins, forgotten when expired and purged.
+#[test]
+fn sessions_written_on_one_store_are_read_on_another_until_they_expire() {
+    use supportbot::conversation::{SessionStore, StoredQuestion, StoredSession};
+    use supportbot::locale::{LocaleChain, LocaleSource};
+    let Some(url) = url("postgres_store::sessions") else {
+        return;
+    };
+    let (a, b) = (
+        PostgresStore::open(&url).expect("open"),
+        PostgresStore::open(&url).expect("open"),
+    );
+    let t0 = chrono::Utc::now();
+    let key = (
+        supportbot::Platform::Teams,
+        "user-1".to_owned(),
+        "conversation-1".to_owned(),
+    );
+    let session = |text: &str, ttl: i64| StoredSession {
+        choices: vec!["cancel".into(), "refund".into()],
+        last: Some(StoredQuestion {
+            text: text.into(),
+            chain: LocaleChain {
+                chain: vec!["en".into()],
+                source: LocaleSource::Default,
+            },
+        }),
+        expires_at: t0 + chrono::Duration::seconds(ttl),
+    };
+    assert_eq!(b.session(&key, t0).expect("read"), None);
+    a.put_session(&key, &session("first", 60)).expect("put");
+    assert_eq!(
+        b.session(&key, t0).expect("read"),
+        Some(session("first", 60))
+    );
+    b.put_session(&key, &session("second", 60))
+        .expect("replace");
+    assert_eq!(
+        a.session(&key, t0).expect("read"),
+        Some(session("second", 60))
+    );
+    let later = t0 + chrono::Duration::seconds(61);
+    assert_eq!(a.session(&key, later).expect("read"), None, "expired");
+    let other = (key.0, "user-2".to_owned(), key.2.clone());
+    a.put_session(&other, &session("x", 10)).expect("put");
+    a.put_session(&key, &session("y", 100)).expect("put");
+    assert_eq!(b.purge_sessions(later).expect("purge"), 1);
+    assert!(a.session(&key, later).expect("read").is_some(), "kept");
+}
+
+/// A record write commits (it used to be rolled back as if refused).
+#[test]
+fn record_entries_are_committed() {
+    use supportbot::record::{Entry, EntryKind, RecordStore, RecordWrite, UserRef};
+    let Some(url) = url("postgres_store::record_entries_are_committed") else {
+        return;
+    };
+    let store = PostgresStore::open(&url).expect("open");
+    let entry = Entry {
+        at: chrono::Utc::now(),
+        event: "teams:1".into(),
+        user: UserRef {
+            platform: supportbot::Platform::Teams,
+            user_id: "u".into(),
+        },
+        conversation: "c".into(),
+        scope: None,
+        kind: EntryKind::Text,
+        locale: "en".into(),
+        text: Some("hello".into()),
+        intent: None,
+        rules: vec![],
+        vetoed: vec![],
+        answer_key: "none".into(),
+        understood: Some(false),
+    };
+    store
+        .commit_record(RecordWrite {
+            put: vec![entry.clone()],
+            ..RecordWrite::default()
+        })
+        .expect("commit");
+    let reopened = PostgresStore::open(&url).expect("reopen");
+    assert_eq!(reopened.entries(None).expect("entries"), vec![entry]);
+}
