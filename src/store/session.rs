@@ -164,6 +164,12 @@ mod tests {
         {
             let store = SledStore::open(dir.path()).expect("open");
             exercise(&store);
+            let started = std::time::Instant::now();
+            for n in 0..1000 {
+                let k = key("u3", &n.to_string());
+                store.put_session(&k, &session("q", 1000)).expect("put");
+            }
+            eprintln!("sled sessions: {:?} per write", started.elapsed() / 1000);
             store
                 .put_session(&key("u2", "c"), &session("kept", 1000))
                 .expect("put");

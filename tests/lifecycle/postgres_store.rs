@@ -360,6 +360,17 @@ fn sessions_written_on_one_store_are_read_on_another_until_they_expire() {
     a.put_session(&key, &session("y", 100)).expect("put");
     assert_eq!(b.purge_sessions(later).expect("purge"), 1);
     assert!(a.session(&key, later).expect("read").is_some(), "kept");
+    // What a reply pays: one read (a choice number or `/why`) and one write.
+    let started = std::time::Instant::now();
+    for n in 0..200 {
+        a.put_session(&key, &session(&format!("q{n}"), 100))
+            .expect("put");
+        assert!(b.session(&key, t0).expect("read").is_some());
+    }
+    eprintln!(
+        "postgres sessions: {:?} per write + read on another store",
+        started.elapsed() / 200
+    );
 }
 
 /// A record write commits (it used to be rolled back as if refused).
