@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 
 use crate::config::Settings;
-use crate::conversation::{Lifecycle, LifecycleCommands};
+use crate::conversation::{Lifecycle, LifecycleCommands, SessionStore};
 use crate::handoff::{HandoffService, TicketStore};
 use crate::knowledge::Knowledge;
 use crate::lifecycle::Store;
@@ -45,6 +45,8 @@ pub struct Services {
     pub handoff: HandoffService,
     /// The conversation record.
     pub record: RecordService,
+    /// Conversation memory (`/why`, offered choices), for `serve`.
+    pub sessions: Arc<dyn SessionStore>,
 }
 
 /// Opens the lifecycle, the handoff and the record over one database.
@@ -63,7 +65,7 @@ pub fn open_all(settings: &Settings, now: Option<DateTime<Utc>>) -> anyhow::Resu
         }
         None => Policy::default(),
     };
-    let (store, tickets, records, key) = open_store(settings)?;
+    let (store, tickets, records, sessions, key) = open_store(settings)?;
     let clock: Arc<dyn Clock> = match now {
         Some(at) => Arc::new(ManualClock::new(at)),
         None => Arc::new(SystemClock),
@@ -75,14 +77,16 @@ pub fn open_all(settings: &Settings, now: Option<DateTime<Utc>>) -> anyhow::Resu
         lifecycle,
         handoff,
         record,
+        sessions,
     })
 }
 
-/// The configured store, as both ports, and the confirmation-token key.
+/// The configured store, as every port, and the confirmation-token key.
 type Opened = (
     Arc<dyn Store>,
     Arc<dyn TicketStore>,
     Arc<dyn RecordStore>,
+    Arc<dyn SessionStore>,
     TokenKey,
 );
 
@@ -102,6 +106,7 @@ fn open_store(settings: &Settings) -> anyhow::Result<Opened> {
             Ok((
                 Arc::clone(&pg) as Arc<dyn Store>,
                 Arc::clone(&pg) as Arc<dyn TicketStore>,
+                Arc::clone(&pg) as Arc<dyn RecordStore>,
                 pg,
                 key,
             ))
@@ -112,6 +117,7 @@ fn open_store(settings: &Settings) -> anyhow::Result<Opened> {
             Ok((
                 Arc::clone(&sled) as Arc<dyn Store>,
                 Arc::clone(&sled) as Arc<dyn TicketStore>,
+                Arc::clone(&sled) as Arc<dyn RecordStore>,
                 sled,
                 key,
             ))

@@ -84,7 +84,7 @@ pub enum CliCommand {
     Report(report::ReportArgs),
     /// Run every configured transport (Discord HTTP endpoint, …) plus
     /// `GET /healthz` and `GET /metrics` on SUPPORTBOT_HTTP_ADDR.
-    Serve,
+    Serve(ServeArgs),
     /// Discord tools.
     #[command(subcommand)]
     Discord(DiscordCommand),
@@ -172,6 +172,19 @@ pub enum IntentsCommand {
     },
 }
 
+/// Options of `serve`.
+#[derive(Debug, Default, ClapArgs)]
+pub struct ServeArgs {
+    /// Discord gateway shards this process runs: `A-B` (inclusive) or one id
+    /// [env: SUPPORTBOT_DISCORD_SHARDS]; needs --total-shards.
+    #[arg(long, value_name = "A-B")]
+    pub shards: Option<String>,
+    /// Gateway shards of the whole bot [env: SUPPORTBOT_DISCORD_TOTAL_SHARDS];
+    /// alone, this process runs all of them.
+    #[arg(long, value_name = "N")]
+    pub total_shards: Option<String>,
+}
+
 /// Sets up logging to stderr; `SUPPORTBOT_LOG` (or `RUST_LOG`) filters it.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SUPPORTBOT_LOG")
@@ -191,6 +204,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             data_dir: args.data_dir.clone(),
             http_addr: args.http_addr.clone(),
             intents_dir: args.intents.clone(),
+            discord_shards: match &args.command {
+                Some(CliCommand::Serve(s)) => s.shards.clone(),
+                _ => None,
+            },
+            discord_total_shards: match &args.command {
+                Some(CliCommand::Serve(s)) => s.total_shards.clone(),
+                _ => None,
+            },
         },
     )?;
     match args
@@ -225,7 +246,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 CliCommand::Explain(a) => oneshot::explain(&knowledge, &a),
                 CliCommand::Classify(c) => oneshot::classify(&knowledge, &c),
                 CliCommand::Eval(e) => eval::run(&knowledge, &e),
-                CliCommand::Serve => serve::run(&settings, knowledge),
+                CliCommand::Serve(_) => serve::run(&settings, knowledge),
                 CliCommand::Discord(DiscordCommand::Register { guild, print }) => {
                     discord::register(&settings, &knowledge, guild.as_deref(), print)
                 }

@@ -57,7 +57,7 @@ struct Mounted {
 
 async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> {
     let mut lines = Vec::new();
-    let bot = Arc::new(match super::lifecycle::open_all(settings, None) {
+    let (bot, scheduled) = match super::lifecycle::open_all(settings, None) {
         Ok(s) => {
             // One banner line per part: the conversation record rides on
             // the lifecycle's database and scheduler.
@@ -68,17 +68,23 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
                 settings.record.retention.num_days(),
                 PURGE_EVERY_TICKS * TICK_EVERY.as_secs() / 60
             ));
-            spawn_scheduler(s.lifecycle.clone(), s.record.clone());
             let handoff = agent_desks(settings, s.handoff, &mut lines);
-            Bot::with_lifecycle(knowledge, LifecycleCommands::new(s.lifecycle))
+            let (lifecycle, record) = (s.lifecycle.clone(), s.record.clone());
+            let bot = Bot::with_lifecycle(knowledge, LifecycleCommands::new(s.lifecycle))
                 .with_handoff(handoff)
                 .with_record(s.record)
+                .with_sessions(s.sessions);
+            (bot, Some((lifecycle, record)))
         }
         Err(e) => {
             lines.push(format!("lifecycle: off ({e:#})"));
-            Bot::new(knowledge)
+            (Bot::new(knowledge), None)
         }
-    });
+    };
+    let bot = Arc::new(bot);
+    if let Some((lifecycle, record)) = scheduled {
+        spawn_scheduler(lifecycle, record, Arc::clone(&bot));
+    }
     let metrics = Metrics::new();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = move || {
@@ -258,6 +264,7 @@ fn discord_gateway(
         message_content: discord.message_content,
         cooldown: DEFAULT_COOLDOWN,
         api_base: discord.api_base.clone(),
+        shards: discord.shards,
     };
     let responder = Responder::new(
         DiscordApi::new(&discord.api_base, discord.token.clone()),
@@ -274,9 +281,12 @@ fn discord_gateway(
     });
     Ok(Mounted {
         lines: vec![format!(
-            "discord-gateway: on (DMs, mentions, {} support channels; MESSAGE_CONTENT intent {})",
+            "discord-gateway: on (DMs, mentions, {} support channels; MESSAGE_CONTENT intent {}; {})",
             discord.support_channels.len(),
-            if discord.message_content { "on" } else { "off" }
+            if discord.message_content { "on" } else { "off" },
+            discord
+                .shards
+                .map_or_else(|| "one shard".to_owned(), |r| r.to_string())
         )],
         routes: None,
         task: Some(task),
@@ -285,8 +295,9 @@ fn discord_gateway(
 
 /// Applies due transitions (disabled → deleted, expired → disabled,
 /// renewals) every [`TICK_EVERY`], and enforces the record's retention every
-/// [`PURGE_EVERY_TICKS`] ticks; failures are logged and retried.
-fn spawn_scheduler(service: Lifecycle, record: RecordService) {
+/// [`PURGE_EVERY_TICKS`] ticks; failures are logged and retried. Expired
+/// conversation sessions go every tick (reads skip them anyway).
+fn spawn_scheduler(service: Lifecycle, record: RecordService, bot: Arc<Bot>) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(TICK_EVERY);
         for n in 0u64.. {
@@ -299,6 +310,11 @@ fn spawn_scheduler(service: Lifecycle, record: RecordService) {
                     }
                     Err(e) => tracing::error!(error = %e, "record purge failed; retrying later"),
                 }
+            }
+            match bot.purge_sessions(service.now()).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::debug!(removed, "sessions: deleted expired ones"),
+                Err(e) => tracing::error!(error = %e, "session purge failed; retrying later"),
             }
             match service.tick(service.now()).await {
                 Ok(r) if r.transitions + r.renewals + r.expired_proposals > 0 => tracing::info!(

@@ -45,6 +45,9 @@ pub struct DiscordSettings {
     /// Users who may use `/handoff` without the role
     /// (`SUPPORTBOT_DISCORD_AGENT_IDS`, comma-separated).
     pub agent_ids: Vec<u64>,
+    /// The gateway shards this process runs (`SUPPORTBOT_DISCORD_SHARDS`,
+    /// `SUPPORTBOT_DISCORD_TOTAL_SHARDS`); `None`: one connection as before.
+    pub shards: Option<super::ShardRange>,
 }
 
 /// Default Discord REST API base.
@@ -210,7 +213,13 @@ pub(super) fn settings(
         None => ApiBase::default(),
         Some(p) => ApiBase::parse(&p.value).map_err(|e| p.invalid(e.to_string()))?,
     };
+    let shards = super::shards::shards(
+        src,
+        super::http::scalar(&f.discord_shards),
+        super::http::scalar(&f.discord_total_shards),
+    )?;
     Ok(DiscordSettings {
+        shards,
         api_base,
         support_channels,
         message_content,

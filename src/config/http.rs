@@ -117,7 +117,7 @@ pub(super) fn limits(src: &Sources<'_>, file: &FileSettings) -> Result<HttpLimit
 
 /// A file value as the text an environment variable would hold, so
 /// `http_max_connections = 100` and `= "100"` both work.
-fn scalar(value: &Option<toml::Value>) -> Option<String> {
+pub(super) fn scalar(value: &Option<toml::Value>) -> Option<String> {
     match value.as_ref()? {
         toml::Value::String(s) => Some(s.clone()),
         other => Some(other.to_string()),

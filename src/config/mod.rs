@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 mod discord;
 mod http;
+mod shards;
 mod teams;
 #[cfg(test)]
 mod tests;
@@ -30,6 +31,7 @@ pub use http::{
     HttpLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT,
 };
+pub use shards::ShardRange;
 pub use teams::{
     TeamsAgentsChannel, TeamsBotSettings, TeamsFile, TeamsSettings, DEFAULT_TEAMS_ISSUER,
     DEFAULT_TEAMS_OPENID_METADATA, DEFAULT_TEAMS_SCOPE, DEFAULT_TEAMS_TOKEN_URL,
@@ -96,6 +98,11 @@ pub struct FileSettings {
     pub discord_support_role_id: Option<String>,
     /// Discord user ids (comma-separated) who may use `/handoff` without the role.
     pub discord_agent_ids: Option<String>,
+    /// Gateway shards this process runs: `A-B` (inclusive) or one id; needs
+    /// `discord_total_shards`.
+    pub discord_shards: Option<toml::Value>,
+    /// Gateway shards of the whole bot; alone: all of them in this process.
+    pub discord_total_shards: Option<toml::Value>,
     /// Microsoft Teams (`[teams]`).
     pub teams: Option<TeamsFile>,
     /// Messages in a row the bot may not understand before it hands the
@@ -177,6 +184,10 @@ pub struct Flags {
     pub http_addr: Option<String>,
     /// `--intents`.
     pub intents_dir: Option<PathBuf>,
+    /// `serve --shards`.
+    pub discord_shards: Option<String>,
+    /// `serve --total-shards`.
+    pub discord_total_shards: Option<String>,
 }
 
 impl Flags {
@@ -187,6 +198,11 @@ impl Flags {
             "data_dir" => path(&self.data_dir).map(|v| ("--data-dir", v)),
             "http_addr" => self.http_addr.clone().map(|v| ("--http-addr", v)),
             "intents_dir" => path(&self.intents_dir).map(|v| ("--intents", v)),
+            "discord_shards" => self.discord_shards.clone().map(|v| ("--shards", v)),
+            "discord_total_shards" => self
+                .discord_total_shards
+                .clone()
+                .map(|v| ("--total-shards", v)),
             _ => None,
         }
     }

@@ -343,3 +343,71 @@ fn the_database_url_comes_from_env_or_file_and_is_never_shown() {
     assert!(text.starts_with("SUPPORTBOT_DATABASE_URL:"), "{text}");
     assert!(!text.contains("pw3"), "{text}");
 }
+
+#[test]
+fn shard_ranges_come_from_flags_env_or_file_and_are_checked_against_the_total() {
+    let none = load_env(None, &[]).expect("loads");
+    assert_eq!(none.discord.shards, None, "no sharding settings: as before");
+    let f = write("discord_shards = \"4-7\"\ndiscord_total_shards = 8\n");
+    let file = load_env(Some(f.path()), &[]).expect("loads");
+    assert_eq!(
+        file.discord.shards,
+        Some(ShardRange {
+            first: 4,
+            last: 7,
+            total: 8
+        })
+    );
+    let env = load_env(
+        Some(f.path()),
+        &[
+            ("SUPPORTBOT_DISCORD_SHARDS", "2"),
+            ("SUPPORTBOT_DISCORD_TOTAL_SHARDS", "3"),
+        ],
+    )
+    .expect("loads");
+    assert_eq!(
+        env.discord.shards.map(|r| (r.first, r.last, r.total)),
+        Some((2, 2, 3))
+    );
+    let flags = Settings::load_with_env(
+        Some(f.path()),
+        Flags {
+            discord_shards: Some("0-3".into()),
+            ..Flags::default()
+        },
+        &with_env(&[]),
+    )
+    .expect("loads");
+    assert_eq!(flags.discord.shards.map(|r| r.count()), Some(4));
+    let all = load_env(None, &[("SUPPORTBOT_DISCORD_TOTAL_SHARDS", "2")]).expect("loads");
+    assert_eq!(all.discord.shards.map(|r| (r.first, r.last)), Some((0, 1)));
+
+    let err = |env: &[(&str, &str)]| load_env(None, env).expect_err("refused").to_string();
+    let outside = err(&[
+        ("SUPPORTBOT_DISCORD_SHARDS", "4-8"),
+        ("SUPPORTBOT_DISCORD_TOTAL_SHARDS", "8"),
+    ]);
+    assert!(
+        outside.starts_with("SUPPORTBOT_DISCORD_SHARDS:")
+            && outside.contains("outside the 8 shards"),
+        "{outside}"
+    );
+    let alone = err(&[("SUPPORTBOT_DISCORD_SHARDS", "0-3")]);
+    assert!(alone.contains("SUPPORTBOT_DISCORD_TOTAL_SHARDS"), "{alone}");
+    let reversed = err(&[
+        ("SUPPORTBOT_DISCORD_SHARDS", "3-1"),
+        ("SUPPORTBOT_DISCORD_TOTAL_SHARDS", "8"),
+    ]);
+    assert!(reversed.contains("comes after"), "{reversed}");
+    let garbage = err(&[
+        ("SUPPORTBOT_DISCORD_SHARDS", "a-b"),
+        ("SUPPORTBOT_DISCORD_TOTAL_SHARDS", "8"),
+    ]);
+    assert!(garbage.contains("not a shard range"), "{garbage}");
+    let zero = err(&[("SUPPORTBOT_DISCORD_TOTAL_SHARDS", "0")]);
+    assert!(
+        zero.starts_with("SUPPORTBOT_DISCORD_TOTAL_SHARDS:"),
+        "{zero}"
+    );
+}

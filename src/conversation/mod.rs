@@ -17,6 +17,7 @@ mod record;
 mod refusal;
 mod reply;
 mod session;
+mod sessions;
 mod vars;
 
 use std::borrow::Cow;
@@ -28,6 +29,8 @@ use futures_util::FutureExt;
 
 pub use lifecycle::{Lifecycle, LifecycleCommands};
 pub use parse::parse as parse_command;
+pub use session::SessionKey;
+pub use sessions::{SessionStore, StoredQuestion, StoredSession, SESSION_TTL};
 
 use crate::answer::{explain_markdown, AnswerVars, Choice, Rendered};
 use crate::intent::Classification;
@@ -35,7 +38,8 @@ use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::locale::LocaleChain;
 use crate::model::{Command, Inbound, Message, Reply, ReplyChoice, Visibility};
 use reply::{answer_keys, intent_label, plain_reply, render_answer, reply_from, truncate};
-use session::{LastAnswer, Memory, SessionKey};
+use session::{LastAnswer, Memory};
+use sessions::Sessions;
 
 /// Messages longer than this are classified on their first
 /// `MAX_CLASSIFIED_BYTES` only: requests are short, and a pasted log must
@@ -46,7 +50,7 @@ pub const MAX_CLASSIFIED_BYTES: usize = 8 * 1024;
 #[derive(Debug)]
 pub struct Bot {
     knowledge: ArcSwap<Knowledge>,
-    memory: Memory,
+    sessions: Sessions,
     lifecycle: Option<LifecycleCommands>,
     handoff: Option<crate::handoff::HandoffService>,
     record: Option<crate::record::RecordService>,
@@ -66,7 +70,7 @@ impl Bot {
     pub fn new(knowledge: Knowledge) -> Bot {
         Bot {
             knowledge: ArcSwap::from_pointee(knowledge),
-            memory: Memory::default(),
+            sessions: Sessions::Local(Memory::default()),
             lifecycle: None,
             handoff: None,
             record: None,
@@ -79,6 +83,25 @@ impl Bot {
             record: Some(record),
             ..self
         }
+    }
+
+    /// The same bot, keeping each conversation's memory (`/why`, offered
+    /// choices) in `store` instead of this process, so any instance sharing
+    /// it answers the next message.
+    pub fn with_sessions(self, store: Arc<dyn SessionStore>) -> Bot {
+        Bot {
+            sessions: Sessions::Stored(store),
+            ..self
+        }
+    }
+
+    /// Deletes the stored sessions expired at `now` (for the scheduler);
+    /// returns how many.
+    pub async fn purge_sessions(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, crate::lifecycle::StoreError> {
+        self.sessions.purge(now).await
     }
 
     /// The same bot, handing conversations to people through `handoff`.
@@ -195,7 +218,9 @@ impl Bot {
             inbound.identity.user_id.clone(),
             inbound.conversation.clone(),
         );
-        let route = self.route(&knowledge, &key, &inbound);
+        let now = inbound.received_at;
+        let choice = self.offered_choice(&key, &inbound).await;
+        let route = self.route(&knowledge, choice, &inbound);
         let chain = reply_locale(&knowledge, &inbound, &route);
         let vars = AnswerVars::for_date(inbound.received_at.date_naive());
         match route {
@@ -213,7 +238,12 @@ impl Bot {
             Route::Question {
                 text,
                 classification,
-            } => self.answer(&knowledge, &key, text, &classification, chain, vars),
+            } => {
+                let (reply, choices, last) =
+                    self.answer(&knowledge, text, &classification, chain, vars);
+                self.sessions.remember(&key, choices, last, now).await;
+                reply
+            }
             Route::Help { topic } => {
                 let intent = topic.and_then(|t| knowledge.matcher.intent(t));
                 let keys: Vec<&str> = match intent {
@@ -222,16 +252,33 @@ impl Bot {
                 };
                 plain_reply(render_answer(&knowledge, &keys, &chain, &vars), &chain)
             }
-            Route::Why => self.why(&key, &chain),
+            Route::Why => {
+                let last = self.sessions.last(&key, now, &knowledge).await;
+                why(last, &chain)
+            }
         }
     }
 
-    /// What `inbound` asks for. A number answering an offered choice uses
-    /// the offer up.
+    /// The intent an offered choice `inbound` picks by its number, when it
+    /// is a text that is no command; the offer is used up.
+    async fn offered_choice(&self, key: &SessionKey, inbound: &Inbound) -> Option<String> {
+        let Message::Text(text) = &inbound.message else {
+            return None;
+        };
+        if self.lifecycle.is_some() && parse_command(text).is_some() {
+            return None;
+        }
+        let text = truncate(text.trim(), MAX_CLASSIFIED_BYTES);
+        self.sessions
+            .pending_choice(key, text, inbound.received_at)
+            .await
+    }
+
+    /// What `inbound` asks for; `choice` is the offered choice it picked.
     fn route<'a>(
         &self,
         knowledge: &Knowledge,
-        key: &SessionKey,
+        choice: Option<String>,
         inbound: &'a Inbound,
     ) -> Route<'a> {
         match &inbound.message {
@@ -246,7 +293,7 @@ impl Bot {
                     };
                 }
                 let text = truncate(text.trim(), MAX_CLASSIFIED_BYTES);
-                if let Some(choice) = self.memory.pending_choice(key, text) {
+                if let Some(choice) = choice {
                     return Route::Choice(choice);
                 }
                 Route::Question {
@@ -298,16 +345,17 @@ impl Bot {
     }
 
     /// Answers a question from its classification: a choice between
-    /// candidates, the top intent's answer, a topic's, or `none`.
+    /// candidates, the top intent's answer, a topic's, or `none`. Also
+    /// returns what the session remembers: the choices offered and the answer.
     fn answer(
         &self,
         knowledge: &Arc<Knowledge>,
-        key: &SessionKey,
         text: &str,
         classification: &Classification,
         chain: LocaleChain,
         mut vars: AnswerVars,
-    ) -> Reply {
+    ) -> (Reply, Vec<String>, LastAnswer) {
+        let mut offered_intents = Vec::new();
         vars.product = classification.slots.product.clone();
         vars.subscription_id = classification.slots.subscription_id.clone();
 
@@ -332,8 +380,7 @@ impl Bot {
                     label: c.label.clone(),
                 })
                 .collect();
-            self.memory
-                .remember(key, choices.into_iter().map(|c| c.intent).collect(), None);
+            offered_intents = choices.into_iter().map(|c| c.intent).collect();
             let mut reply = reply_from(rendered, &chain, classification, None, offered);
             reply.intent = classification.top().map(|c| c.intent.clone());
             reply
@@ -368,39 +415,32 @@ impl Bot {
             chain,
             knowledge: Arc::clone(knowledge),
         };
-        if reply.choices.is_empty() {
-            self.memory.remember(key, Vec::new(), Some(last));
-        } else {
-            self.memory.remember_last(key, last);
-        }
-        reply
+        (reply, offered_intents, last)
     }
+}
 
-    /// Explains the conversation's last answer.
-    fn why(&self, key: &SessionKey, chain: &LocaleChain) -> Reply {
-        let markdown = match self.memory.last(key) {
-            Some(last) => {
-                explain_markdown(&last.knowledge.matcher.explain(&last.text), &last.chain)
-            }
-            None => "There is no earlier answer in this conversation to explain.".to_owned(),
-        };
-        Reply {
-            intent: None,
-            candidates: Vec::new(),
-            locale: chain.preferred().to_owned(),
-            fallback_chain: chain.chain.clone(),
-            locale_source: chain.source,
-            rule: None,
-            vetoed: Vec::new(),
-            answer_key: "why".into(),
-            title: None,
-            markdown,
-            choices: Vec::new(),
-            slots: Default::default(),
-            visibility: Visibility::Private,
-            buttons: Vec::new(),
-            attachment: None,
-        }
+/// Explains the conversation's last answer.
+fn why(last: Option<LastAnswer>, chain: &LocaleChain) -> Reply {
+    let markdown = match last {
+        Some(last) => explain_markdown(&last.knowledge.matcher.explain(&last.text), &last.chain),
+        None => "There is no earlier answer in this conversation to explain.".to_owned(),
+    };
+    Reply {
+        intent: None,
+        candidates: Vec::new(),
+        locale: chain.preferred().to_owned(),
+        fallback_chain: chain.chain.clone(),
+        locale_source: chain.source,
+        rule: None,
+        vetoed: Vec::new(),
+        answer_key: "why".into(),
+        title: None,
+        markdown,
+        choices: Vec::new(),
+        slots: Default::default(),
+        visibility: Visibility::Private,
+        buttons: Vec::new(),
+        attachment: None,
     }
 }
 

@@ -55,7 +55,7 @@ struct Session {
 }
 
 /// `key` with its ids bounded in size.
-fn bounded((platform, user, conversation): &SessionKey) -> SessionKey {
+pub(crate) fn bounded((platform, user, conversation): &SessionKey) -> SessionKey {
     (*platform, bounded_key(user), bounded_key(conversation))
 }
 
@@ -94,15 +94,6 @@ impl Memory {
             session.last = last;
         }
         sessions.recount(&key);
-    }
-
-    /// Remembers the last answer, keeping the choices on offer.
-    pub fn remember_last(&self, key: &SessionKey, last: LastAnswer) {
-        let key = bounded(key);
-        if let Ok(mut sessions) = self.0.lock() {
-            sessions.entry(&key).last = Some(last);
-            sessions.recount(&key);
-        }
     }
 
     /// Bytes counted for every remembered conversation; at most

@@ -13,13 +13,13 @@
 mod config;
 
 use fluent_langneg::{negotiate_languages, NegotiationStrategy};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use unic_langid::LanguageIdentifier;
 
 pub use config::{LocaleConfig, LocaleConfigError, LocaleInfo};
 
 /// How the reply locale was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LocaleSource {
     /// A locale the platform or user asked for.
@@ -33,7 +33,7 @@ pub enum LocaleSource {
 }
 
 /// The outcome of negotiation: the ordered chain of locales to try.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocaleChain {
     /// Locales to try in order; the last is always the default.
     pub chain: Vec<String>,

@@ -46,11 +46,14 @@ pub enum Tree {
     Records,
     /// `platform 0 user 0 record key` → nothing: the record by user.
     RecordUsers,
+    /// `platform 0 user 0 conversation` → conversation `StoredSession`
+    /// (with its expiry); written outside the commit path.
+    Sessions,
 }
 
 impl Tree {
     /// Every tree, in a fixed order (the sled transaction tuple order).
-    pub const ALL: [Tree; 13] = [
+    pub const ALL: [Tree; 14] = [
         Tree::Accounts,
         Tree::Subscriptions,
         Tree::Credits,
@@ -64,6 +67,7 @@ impl Tree {
         Tree::Feedback,
         Tree::Records,
         Tree::RecordUsers,
+        Tree::Sessions,
     ];
 
     /// Tree name on disk.
@@ -82,6 +86,7 @@ impl Tree {
             Tree::Feedback => "feedback",
             Tree::Records => "records",
             Tree::RecordUsers => "record_users",
+            Tree::Sessions => "sessions",
         }
     }
 }

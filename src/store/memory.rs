@@ -87,6 +87,25 @@ impl MemoryStore {
     fn raw_sync(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    fn raw_put_session(&self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError> {
+        self.lock()
+            .tables
+            .entry(Tree::Sessions)
+            .or_default()
+            .insert(key, value);
+        Ok(())
+    }
+
+    fn raw_remove_sessions(&self, keys: &[Vec<u8>]) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if let Some(table) = inner.tables.get_mut(&Tree::Sessions) {
+            for k in keys {
+                table.remove(k);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Raw for MemoryStore {
@@ -155,3 +174,4 @@ impl Tx for Staged<'_> {
 impl_store!(MemoryStore);
 super::handoff::impl_ticket_store!(MemoryStore);
 super::record::impl_record_store!(MemoryStore);
+super::session::impl_session_store!(MemoryStore);

@@ -19,6 +19,7 @@ mod overlay;
 pub mod postgres;
 mod raw;
 mod record;
+mod session;
 pub mod sled;
 pub mod transfer;
 mod write;

@@ -286,6 +286,7 @@ impl PostgresStore {
 impl_store!(PostgresStore);
 super::handoff::impl_ticket_store!(PostgresStore);
 super::record::impl_record_store!(PostgresStore);
+super::session::impl_session_store!(PostgresStore);
 
 #[cfg(test)]
 mod tests;

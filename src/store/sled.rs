@@ -1,14 +1,13 @@
 //! The sled-backed [`Store`](crate::lifecycle::Store). The only file in the crate that imports sled.
 //!
-//! Trees: `accounts`, `subscriptions`, `credits`, `audit`, `idempotency`, `confirmations`,
-//! the handoff's `handoff_tickets`, `handoff_history`, `handoff_users`, `handoff_events`,
-//! and the conversation record's `records`, `record_users`
-//! (layouts in [`super::codec`]). Commits go through group commit and
-//! the [journaled writer](super::journaled): each batch is planned, synced to the redo
-//! journal (`supportbot.journal` in the same directory), then applied to sled and
-//! acknowledged. sled writes its log out lazily; checkpoints
-//! (`Db::flush` + `fdatasync`, new journal epoch) run when the journal fills and at
-//! shutdown, and [`SledStore::open`] replays what the journal holds beyond the last one.
+//! Trees (layouts in [`super::codec`]): `accounts`, `subscriptions`, `credits`, `audit`,
+//! `idempotency`, `confirmations`, `handoff_tickets`, `handoff_history`, `handoff_users`,
+//! `handoff_events`, `records`, `record_users`, `sessions` (not journaled: `store/session.rs`).
+//! Commits go through group commit and the [journaled writer](super::journaled): each batch is
+//! planned, synced to the redo journal (`supportbot.journal` in the same directory), then applied
+//! to sled and acknowledged. sled writes its log out lazily; checkpoints (`Db::flush` +
+//! `fdatasync`, new journal epoch) run when the journal fills and at shutdown, and
+//! [`SledStore::open`] replays what the journal holds beyond the last one.
 //!
 //! sled 0.34 has public reports of databases that no longer open after an abrupt stop
 //! (spacejam/sled#1533). [`SledStore::open`] therefore never panics: panics inside sled
@@ -190,6 +189,14 @@ impl SledStore {
     fn raw_sync(&self) -> Result<(), StoreError> {
         self.writer.sync()
     }
+
+    fn raw_put_session(&self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError> {
+        (self.trees.tree(Tree::Sessions).insert(key, value).map(drop)).map_err(io)
+    }
+    fn raw_remove_sessions(&self, keys: &[Vec<u8>]) -> Result<(), StoreError> {
+        let remove = |k: &Vec<u8>| self.trees.tree(Tree::Sessions).remove(k).map(drop);
+        keys.iter().try_for_each(remove).map_err(io)
+    }
 }
 
 /// Reads every record once: iteration errors and unknown format bytes surface at open
@@ -310,3 +317,4 @@ impl Base for SledEngine {
 impl_store!(SledStore);
 super::handoff::impl_ticket_store!(SledStore);
 super::record::impl_record_store!(SledStore);
+super::session::impl_session_store!(SledStore);

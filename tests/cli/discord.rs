@@ -215,3 +215,28 @@ fn register_without_a_token_names_the_variable() {
         "übernehmen"
     );
 }
+
+#[test]
+fn a_shard_range_outside_the_total_is_refused_naming_the_setting() {
+    let output = crate::common::supportbot()
+        .args(["serve", "--shards", "4-8", "--total-shards", "8"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = crate::common::stderr_of(&output);
+    assert!(
+        stderr.contains("--shards") && stderr.contains("outside the 8 shards"),
+        "{stderr}"
+    );
+    let output = crate::common::supportbot()
+        .args(["serve"])
+        .env("SUPPORTBOT_DISCORD_SHARDS", "0-3")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = crate::common::stderr_of(&output);
+    assert!(
+        stderr.contains("SUPPORTBOT_DISCORD_SHARDS") && stderr.contains("--total-shards"),
+        "{stderr}"
+    );
+}

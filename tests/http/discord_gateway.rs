@@ -891,3 +891,28 @@ async fn a_handoff_opens_a_private_thread_for_the_support_role_and_agents_claim_
         "{show}"
     );
 }
+
+/// `serve` with a shard range: serenity identifies each shard of the range
+/// with `shard: [id, total]` (here one shard, 1 of 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_range_identifies_with_its_shard_id_and_total() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let peer = DiscordPeer::start(vec![NO_GUILD], 1000).await;
+    let serve = Serve::start_with(
+        data.path(),
+        &peer,
+        &[
+            ("SUPPORTBOT_DISCORD_SHARDS", "1-1"),
+            ("SUPPORTBOT_DISCORD_TOTAL_SHARDS", "2"),
+        ],
+    );
+    serve
+        .wait_log_within(&["discord-gateway: on", "shards 1-1 of 2"], STARTUP)
+        .await;
+    let identify = peer.wait_frame(2).await;
+    assert_eq!(
+        identify["d"]["shard"],
+        serde_json::json!([1, 2]),
+        "{identify}"
+    );
+}

@@ -1,7 +1,8 @@
 //! Two real `supportbot serve` processes on one PostgreSQL database (issue
 //! 13): the same signed Discord interaction delivered to both at once acts
 //! once and both answer with the stored outcome; the same confirmation
-//! clicked on both confirms once and is refused once.
+//! clicked on both confirms once and is refused once; a conversation begun
+//! on one instance continues on the other (session memory in the database).
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -45,6 +46,10 @@ fn env(url: &str) -> Vec<(&'static str, String)> {
         ("SUPPORTBOT_DISCORD_APPLICATION_ID", "42".to_owned()),
         ("SUPPORTBOT_DISCORD_API_BASE", NO_API.to_owned()),
         ("SUPPORTBOT_HTTP_ADDR", "127.0.0.1:0".to_owned()),
+        (
+            "SUPPORTBOT_TEAMS_WEBHOOK_SECRET",
+            crate::teams::DOC_WEBHOOK_SECRET.to_owned(),
+        ),
     ]
 }
 
@@ -259,4 +264,62 @@ async fn one_interaction_on_two_instances_acts_once_and_a_confirmation_is_used_o
         .expect("read")
         .expect("SUB-1");
     assert_ne!(sub.state, SubState::Active, "the cancel was applied");
+}
+
+/// What instance `to`'s Teams outgoing webhook answers the channel fixture
+/// saying `text` (as activity `id`).
+async fn webhook(client: &reqwest::Client, to: SocketAddr, id: &str, text: &str) -> String {
+    use base64::Engine;
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(crate::teams::DOC_WEBHOOK_SECRET)
+        .expect("base64");
+    let path = format!(
+        "{}/tests/fixtures/teams/activity-message-channel-mention.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut activity: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json");
+    activity["id"] = json!(id);
+    activity["text"] = json!(format!("<at>My Combined</at> {text}"));
+    activity["locale"] = json!("en-US");
+    let body = activity.to_string();
+    let response = client
+        .post(format!("http://{to}/teams/webhook"))
+        .header(
+            "authorization",
+            supportbot::transport::teams::webhook::sign(&key, body.as_bytes()),
+        )
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 200, "{text}");
+    let reply: Value = response.json().await.expect("json");
+    reply["text"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_choice_offered_by_one_instance_is_picked_on_the_other() {
+    let Some(url) = database("two_instances::a_choice_offered_by_one_instance") else {
+        return;
+    };
+    let (a, b) = (serve(&url), serve(&url));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client");
+    // Before any offer, "1" is just a message nobody understands.
+    let unoffered = webhook(&client, b.addr, "f:0", "1").await;
+    let offer = webhook(&client, a.addr, "f:1", "cancel and refund me").await;
+    assert!(
+        offer.contains("Which should I answer first?") && offer.contains("1. "),
+        "numbered choices: {offer}"
+    );
+    let picked = webhook(&client, b.addr, "f:2", "1").await;
+    assert_ne!(picked, unoffered, "the other instance took up the offer");
+    assert_ne!(picked, offer);
+    // The offer is used up, on either instance.
+    let again = webhook(&client, a.addr, "f:3", "1").await;
+    assert_eq!(again, unoffered, "{again}");
 }

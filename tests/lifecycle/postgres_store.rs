@@ -311,6 +311,68 @@ async fn two_schedulers_apply_each_due_change_once() {
     assert_eq!((again.transitions, again.renewals), (0, 0), "nothing left");
 }
 
+/// Session memory written through one store is read through another (two
+/// instances), replaced last-writer-wins, forgotten when expired and purged.
+#[test]
+fn sessions_written_on_one_store_are_read_on_another_until_they_expire() {
+    use supportbot::conversation::{SessionStore, StoredQuestion, StoredSession};
+    use supportbot::locale::{LocaleChain, LocaleSource};
+    let Some(url) = url("postgres_store::sessions") else {
+        return;
+    };
+    let (a, b) = (
+        PostgresStore::open(&url).expect("open"),
+        PostgresStore::open(&url).expect("open"),
+    );
+    let t0 = chrono::Utc::now();
+    let key = (
+        supportbot::Platform::Teams,
+        "user-1".to_owned(),
+        "conversation-1".to_owned(),
+    );
+    let session = |text: &str, ttl: i64| StoredSession {
+        choices: vec!["cancel".into(), "refund".into()],
+        last: Some(StoredQuestion {
+            text: text.into(),
+            chain: LocaleChain {
+                chain: vec!["en".into()],
+                source: LocaleSource::Default,
+            },
+        }),
+        expires_at: t0 + chrono::Duration::seconds(ttl),
+    };
+    assert_eq!(b.session(&key, t0).expect("read"), None);
+    a.put_session(&key, &session("first", 60)).expect("put");
+    assert_eq!(
+        b.session(&key, t0).expect("read"),
+        Some(session("first", 60))
+    );
+    b.put_session(&key, &session("second", 60))
+        .expect("replace");
+    assert_eq!(
+        a.session(&key, t0).expect("read"),
+        Some(session("second", 60))
+    );
+    let later = t0 + chrono::Duration::seconds(61);
+    assert_eq!(a.session(&key, later).expect("read"), None, "expired");
+    let other = (key.0, "user-2".to_owned(), key.2.clone());
+    a.put_session(&other, &session("x", 10)).expect("put");
+    a.put_session(&key, &session("y", 100)).expect("put");
+    assert_eq!(b.purge_sessions(later).expect("purge"), 1);
+    assert!(a.session(&key, later).expect("read").is_some(), "kept");
+    // What a reply pays: one read (a choice number or `/why`) and one write.
+    let started = std::time::Instant::now();
+    for n in 0..200 {
+        a.put_session(&key, &session(&format!("q{n}"), 100))
+            .expect("put");
+        assert!(b.session(&key, t0).expect("read").is_some());
+    }
+    eprintln!(
+        "postgres sessions: {:?} per write + read on another store",
+        started.elapsed() / 200
+    );
+}
+
 /// Record writes were rolled back on PostgreSQL: the commit kept only
 /// applied lifecycle and handoff writes, so the conversation record stayed
 /// empty. An entry committed on one store is read on another.

@@ -98,6 +98,35 @@ impl Raw for PostgresStore {
 }
 
 impl PostgresStore {
+    /// One autocommitted upsert: in the database (and seen by every
+    /// instance) when it returns. See `store/session.rs`.
+    pub(super) fn raw_put_session(&self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError> {
+        let name = Tree::Sessions.name();
+        self.pool.read(|c| {
+            wait(c.client.execute(
+                "INSERT INTO supportbot_kv (tree, key, value) VALUES ($1, $2, $3) \
+                 ON CONFLICT (tree, key) DO UPDATE SET value = EXCLUDED.value",
+                &[&name, &key.as_slice(), &value.as_slice()],
+            ))
+        })?;
+        Ok(())
+    }
+
+    pub(super) fn raw_remove_sessions(&self, keys: &[Vec<u8>]) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let name = Tree::Sessions.name();
+        let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        self.pool.read(|c| {
+            wait(c.client.execute(
+                "DELETE FROM supportbot_kv WHERE tree = $1 AND key = ANY($2)",
+                &[&name, &keys],
+            ))
+        })?;
+        Ok(())
+    }
+
     /// Writes `rows` of `tree` in one transaction, replacing different
     /// values; returns how many rows were new or changed (`admin store copy`).
     pub(crate) fn import(

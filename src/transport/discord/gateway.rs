@@ -47,6 +47,8 @@ pub struct GatewayConfig {
     /// REST base (`https://discord.com/api/v10`, or another origin such as a
     /// test peer, see [`crate::config::ApiBase`]).
     pub api_base: crate::config::ApiBase,
+    /// The shards this process runs; `None`: one unsharded connection.
+    pub shards: Option<crate::config::ShardRange>,
 }
 
 struct Handler {
@@ -80,6 +82,7 @@ pub async fn run(
         );
     }
     let http = api::http_builder(&config.api_base, Some(&config.token));
+    let shards = config.shards;
     let handler = Handler {
         bot,
         metrics,
@@ -97,7 +100,20 @@ pub async fn run(
         shutdown.await;
         manager.shutdown_all().await;
     });
-    client.start().await?;
+    match shards {
+        // serenity 0.12's `start_shard_range` runs `start..=end` (its
+        // `Range` end is inclusive: it starts `end - start + 1` shards).
+        Some(r) => {
+            tracing::info!(
+                first = r.first,
+                last = r.last,
+                total = r.total,
+                "discord gateway: running a shard range"
+            );
+            client.start_shard_range(r.first..r.last, r.total).await?
+        }
+        None => client.start().await?,
+    }
     Ok(())
 }
 
