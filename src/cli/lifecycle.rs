@@ -15,6 +15,7 @@ use crate::handoff::{HandoffService, TicketStore};
 use crate::knowledge::Knowledge;
 use crate::lifecycle::Store;
 use crate::lifecycle::{Clock, ManualClock, Policy, SystemClock, TokenKey};
+use crate::operator::{OperatorService, OperatorStore, SignInLimits};
 use crate::record::{RecordService, RecordStore};
 use crate::store::{PostgresStore, SledStore};
 use crate::Bot;
@@ -45,6 +46,8 @@ pub struct Services {
     pub handoff: HandoffService,
     /// The conversation record.
     pub record: RecordService,
+    /// Console operators and their sessions.
+    pub operators: OperatorService,
 }
 
 /// Opens the lifecycle, the handoff and the record over one database.
@@ -63,18 +66,26 @@ pub fn open_all(settings: &Settings, now: Option<DateTime<Utc>>) -> anyhow::Resu
         }
         None => Policy::default(),
     };
-    let (store, tickets, records, key) = open_store(settings)?;
+    let (store, tickets, records, operators, key) = open_store(settings)?;
     let clock: Arc<dyn Clock> = match now {
         Some(at) => Arc::new(ManualClock::new(at)),
         None => Arc::new(SystemClock),
     };
     let handoff = HandoffService::new(tickets, Arc::clone(&clock), settings.handoff.clone());
     let record = RecordService::new(records, Arc::clone(&clock), settings.record.clone());
+    let limits = SignInLimits {
+        max_failures: settings.console.max_failed_sign_ins,
+        lock_for: settings.console.lock,
+        ..SignInLimits::default()
+    };
+    let idle = settings.console.session_idle;
+    let operators = OperatorService::new(operators, Arc::clone(&clock), limits, idle);
     let lifecycle = Lifecycle::new(store, policy, settings.auth.clone(), clock, key);
     Ok(Services {
         lifecycle,
         handoff,
         record,
+        operators,
     })
 }
 
@@ -83,6 +94,7 @@ type Opened = (
     Arc<dyn Store>,
     Arc<dyn TicketStore>,
     Arc<dyn RecordStore>,
+    Arc<dyn OperatorStore>,
     TokenKey,
 );
 
@@ -102,6 +114,7 @@ fn open_store(settings: &Settings) -> anyhow::Result<Opened> {
             Ok((
                 Arc::clone(&pg) as Arc<dyn Store>,
                 Arc::clone(&pg) as Arc<dyn TicketStore>,
+                Arc::clone(&pg) as Arc<dyn RecordStore>,
                 pg,
                 key,
             ))
@@ -112,6 +125,7 @@ fn open_store(settings: &Settings) -> anyhow::Result<Opened> {
             Ok((
                 Arc::clone(&sled) as Arc<dyn Store>,
                 Arc::clone(&sled) as Arc<dyn TicketStore>,
+                Arc::clone(&sled) as Arc<dyn RecordStore>,
                 sled,
                 key,
             ))

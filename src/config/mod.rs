@@ -17,12 +17,16 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+mod console;
 mod discord;
 mod http;
 mod teams;
 #[cfg(test)]
 mod tests;
 
+pub use console::{
+    operator_password_from_env, ConsoleFile, ConsoleSettings, OPERATOR_PASSWORD_VAR,
+};
 pub use discord::{
     proxy_origin, ApiBase, BadApiBase, DiscordSettings, RegisterTarget, DEFAULT_DISCORD_API_BASE,
 };
@@ -98,6 +102,8 @@ pub struct FileSettings {
     pub discord_agent_ids: Option<String>,
     /// Microsoft Teams (`[teams]`).
     pub teams: Option<TeamsFile>,
+    /// The operator console (`[console]`).
+    pub console: Option<ConsoleFile>,
     /// Messages in a row the bot may not understand before it hands the
     /// conversation to a person (default 2).
     pub handoff_after_misses: Option<String>,
@@ -136,6 +142,8 @@ pub struct Settings {
     pub handoff: crate::handoff::HandoffPolicy,
     /// The conversation record.
     pub record: crate::record::RecordPolicy,
+    /// The operator console.
+    pub console: ConsoleSettings,
 }
 
 /// A problem with the configuration.
@@ -299,6 +307,7 @@ impl Settings {
             teams: teams::settings(&src, file.teams.clone().unwrap_or_default())?,
             handoff: handoff_policy(&src, &file)?,
             record: record_policy(&src, &file)?,
+            console: console::settings(&src, file.console.clone().unwrap_or_default())?,
             auth: file.auth,
         })
     }

@@ -46,11 +46,15 @@ pub enum Tree {
     Records,
     /// `platform 0 user 0 record key` → nothing: the record by user.
     RecordUsers,
+    /// `operator name` → console `Operator`.
+    Operators,
+    /// SHA-256 (hex) of a session id → `ConsoleSession`.
+    ConsoleSessions,
 }
 
 impl Tree {
     /// Every tree, in a fixed order (the sled transaction tuple order).
-    pub const ALL: [Tree; 13] = [
+    pub const ALL: [Tree; 15] = [
         Tree::Accounts,
         Tree::Subscriptions,
         Tree::Credits,
@@ -64,6 +68,8 @@ impl Tree {
         Tree::Feedback,
         Tree::Records,
         Tree::RecordUsers,
+        Tree::Operators,
+        Tree::ConsoleSessions,
     ];
 
     /// Tree name on disk.
@@ -82,6 +88,8 @@ impl Tree {
             Tree::Feedback => "feedback",
             Tree::Records => "records",
             Tree::RecordUsers => "record_users",
+            Tree::Operators => "operators",
+            Tree::ConsoleSessions => "console_sessions",
         }
     }
 }

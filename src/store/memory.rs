@@ -55,6 +55,10 @@ impl MemoryStore {
         self.commit_write(&StoreWrite::Handoff(w))?.handoff()
     }
 
+    fn raw_commit_operator(&self, w: crate::operator::OperatorWrite) -> Result<(), StoreError> {
+        self.commit_write(&StoreWrite::Operator(w))?.operator()
+    }
+
     fn raw_commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
         self.commit_write(&StoreWrite::Record(w))?.record()
     }
@@ -75,7 +79,8 @@ impl MemoryStore {
             result,
             Ok(StoreCommitted::Lifecycle(Committed::Applied)
                 | StoreCommitted::Handoff(HandoffCommitted::Applied)
-                | StoreCommitted::Record)
+                | StoreCommitted::Record
+                | StoreCommitted::Operator)
         ) {
             inner.seq = seq;
             for ((tree, key), value) in overlay {
@@ -160,3 +165,4 @@ impl Tx for Staged<'_> {
 impl_store!(MemoryStore);
 super::handoff::impl_ticket_store!(MemoryStore);
 super::record::impl_record_store!(MemoryStore);
+super::operator::impl_operator_store!(MemoryStore);

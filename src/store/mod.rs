@@ -18,6 +18,7 @@ pub mod memory;
 mod overlay;
 pub mod postgres;
 mod raw;
+mod operator;
 mod record;
 mod write;
 pub mod sled;

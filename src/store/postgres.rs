@@ -201,6 +201,10 @@ impl PostgresStore {
         self.commit_write(&StoreWrite::Handoff(w))?.handoff()
     }
 
+    fn raw_commit_operator(&self, w: crate::operator::OperatorWrite) -> Result<(), StoreError> {
+        self.commit_write(&StoreWrite::Operator(w))?.operator()
+    }
+
     fn raw_commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
         self.commit_write(&StoreWrite::Record(w))?.record()
     }
@@ -256,7 +260,9 @@ impl PostgresStore {
         let applied = matches!(
             result,
             Ok(StoreCommitted::Lifecycle(Committed::Applied)
-                | StoreCommitted::Handoff(HandoffCommitted::Applied))
+                | StoreCommitted::Handoff(HandoffCommitted::Applied)
+                | StoreCommitted::Record
+                | StoreCommitted::Operator)
         );
         if !applied {
             // Refused or replayed: nothing was written.
@@ -291,6 +297,7 @@ impl PostgresStore {
 impl_store!(PostgresStore);
 super::handoff::impl_ticket_store!(PostgresStore);
 super::record::impl_record_store!(PostgresStore);
+super::operator::impl_operator_store!(PostgresStore);
 
 #[cfg(test)]
 mod tests;

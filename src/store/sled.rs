@@ -183,6 +183,10 @@ impl SledStore {
         self.writer.commit_handoff(w)
     }
 
+    fn raw_commit_operator(&self, w: crate::operator::OperatorWrite) -> Result<(), StoreError> {
+        self.writer.commit_operator(w)
+    }
+
     fn raw_commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
         self.writer.commit_record(w)
     }
@@ -310,3 +314,4 @@ impl Base for SledEngine {
 impl_store!(SledStore);
 super::handoff::impl_ticket_store!(SledStore);
 super::record::impl_record_store!(SledStore);
+super::operator::impl_operator_store!(SledStore);
