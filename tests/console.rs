@@ -39,11 +39,20 @@ fn setup() -> tempfile::TempDir {
         .write_stdin(format!("{PW}\n"))
         .assert()
         .success();
-    let listed = cli(data.path()).args(["admin", "operator", "list", "--json"]).output().expect("list");
+    let listed = cli(data.path())
+        .args(["admin", "operator", "list", "--json"])
+        .output()
+        .expect("list");
     let listed = common::stdout_of(&listed);
     assert_eq!(listed.lines().count(), 3, "{listed}");
-    assert!(!listed.contains("argon2"), "no hashes in the list: {listed}");
-    cli(data.path()).args(["admin", "seed-demo"]).assert().success();
+    assert!(
+        !listed.contains("argon2"),
+        "no hashes in the list: {listed}"
+    );
+    cli(data.path())
+        .args(["admin", "seed-demo"])
+        .assert()
+        .success();
     cli(data.path())
         .arg("chat")
         .write_stdin("<script>alert('x')</script> flibber\nI want to talk to a human\n/quit\n")
@@ -111,7 +120,11 @@ fn csrf(html: &str) -> String {
 
 /// Signs in; returns the response to the POST.
 async fn sign_in(c: &Client, base: &str, name: &str, pw: &str) -> reqwest::Response {
-    let form = c.get(format!("{base}/console/sign-in")).send().await.expect("get");
+    let form = c
+        .get(format!("{base}/console/sign-in"))
+        .send()
+        .await
+        .expect("get");
     let token = csrf(&form.text().await.expect("body"));
     c.post(format!("{base}/console/sign-in"))
         .form(&[("csrf", token.as_str()), ("name", name), ("password", pw)])
@@ -142,14 +155,25 @@ fn session_cookie(r: &reqwest::Response) -> Option<String> {
 #[tokio::test]
 async fn sign_in_sessions_csrf_and_headers() {
     let data = setup();
-    let s = serve(data.path(), &[("SUPPORTBOT_CONSOLE_MAX_FAILED_SIGN_INS", "3")]);
+    let s = serve(
+        data.path(),
+        &[("SUPPORTBOT_CONSOLE_MAX_FAILED_SIGN_INS", "3")],
+    );
     let base = &s.base;
     let c = client();
     let (status, _) = page(&c, &format!("{base}/console/")).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "signed out: to the sign-in page");
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "signed out: to the sign-in page"
+    );
     let wrong = sign_in(&c, base, "ada", "not the password").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    assert!(wrong.text().await.expect("body").contains("Wrong name or password"));
+    assert!(wrong
+        .text()
+        .await
+        .expect("body")
+        .contains("Wrong name or password"));
     // Session fixation: a cookie the attacker planted is not honoured and
     // is replaced at sign-in.
     let planted = "supportbot_console=attackerchosen";
@@ -166,27 +190,52 @@ async fn sign_in_sessions_csrf_and_headers() {
     for flag in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
         assert!(cookie.contains(flag), "{flag} in {cookie}");
     }
-    assert!(!cookie.contains("Secure"), "plain HTTP by default: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP by default: {cookie}"
+    );
     assert!(!cookie.contains("attackerchosen"));
     let value = cookie.split(';').next().expect("pair").to_owned();
-    let r = c.get(format!("{base}/console/")).send().await.expect("dashboard");
+    let r = c
+        .get(format!("{base}/console/"))
+        .send()
+        .await
+        .expect("dashboard");
     assert_eq!(r.status(), StatusCode::OK);
     let h = r.headers().clone();
     let csp = h["content-security-policy"].to_str().expect("csp");
-    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "no-referrer");
     let html = r.text().await.expect("body");
-    assert!(html.contains("Signed in as ada") && html.contains("<svg"), "{html}");
+    assert!(
+        html.contains("Signed in as ada") && html.contains("<svg"),
+        "{html}"
+    );
     assert!(!html.contains("<script"), "no script at all");
     // Norwegian from the same catalog.
-    let nb = c.get(format!("{base}/console/")).header("accept-language", "nb-NO").send().await;
-    assert!(nb.expect("nb").text().await.expect("body").contains("Logg ut"));
+    let nb = c
+        .get(format!("{base}/console/"))
+        .header("accept-language", "nb-NO")
+        .send()
+        .await;
+    assert!(nb
+        .expect("nb")
+        .text()
+        .await
+        .expect("body")
+        .contains("Logg ut"));
     // CSRF: without the token, and with a wrong one, a POST is refused.
     let sign_out = format!("{base}/console/sign-out");
     assert_eq!(post(&c, &sign_out, &[]).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(post(&c, &sign_out, &[("csrf", "0000")]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        post(&c, &sign_out, &[("csrf", "0000")]).await.0,
+        StatusCode::FORBIDDEN
+    );
     // The sign-in form itself needs its double-submit token.
     let bare = Client::new();
     let r = bare
@@ -206,15 +255,28 @@ async fn sign_in_sessions_csrf_and_headers() {
         .send()
         .await
         .expect("replay");
-    assert_eq!(replay.status(), StatusCode::SEE_OTHER, "stolen cookie after sign-out");
+    assert_eq!(
+        replay.status(),
+        StatusCode::SEE_OTHER,
+        "stolen cookie after sign-out"
+    );
     // Brute force: with ada's miss above, two more from this address make
     // three, which locks the address, even for the right password and for
     // every name.
     for _ in 0..2 {
-        assert_eq!(sign_in(&c, base, "ben", "guess").await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            sign_in(&c, base, "ben", "guess").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(sign_in(&c, base, "ben", PW).await.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(sign_in(&c, base, "ada", PW).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        sign_in(&c, base, "ben", PW).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in(&c, base, "ada", PW).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 #[tokio::test]
@@ -224,7 +286,10 @@ async fn tickets_are_claimed_resolved_and_escaped() {
     let base = &s.base;
     let (ada, ben, rue) = (client(), client(), client());
     for (c, name) in [(&ada, "ada"), (&ben, "ben"), (&rue, "rue")] {
-        assert_eq!(sign_in(c, base, name, PW).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            sign_in(c, base, name, PW).await.status(),
+            StatusCode::SEE_OTHER
+        );
     }
     let (status, queue) = page(&ben, &format!("{base}/console/queue")).await;
     assert_eq!(status, StatusCode::OK);
@@ -234,29 +299,53 @@ async fn tickets_are_claimed_resolved_and_escaped() {
     assert!(ticket.contains("&lt;script&gt;"), "{ticket}");
     let token = csrf(&ticket);
     let claim = format!("{base}/console/queue/H-1/claim");
-    assert_eq!(post(&ben, &claim, &[("csrf", &token)]).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        post(&ben, &claim, &[("csrf", &token)]).await.0,
+        StatusCode::SEE_OTHER
+    );
     let (_, other) = page(&ada, &format!("{base}/console/queue/H-1")).await;
     let (status, body) = post(&ada, &claim, &[("csrf", &csrf(&other))]).await;
     assert_eq!(status, StatusCode::CONFLICT, "first come, first served");
     assert!(body.contains("already claimed by console:ben"), "{body}");
     let (_, mine) = page(&rue, &format!("{base}/console/queue/H-1")).await;
     let (status, _) = post(&rue, &claim, &[("csrf", &csrf(&mine))]).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "rule authors work no tickets");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "rule authors work no tickets"
+    );
     let resolve = format!("{base}/console/queue/H-1/resolve");
-    assert_eq!(post(&ben, &resolve, &[("csrf", &token)]).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        post(&ben, &resolve, &[("csrf", &token)]).await.0,
+        StatusCode::SEE_OTHER
+    );
     let (_, after) = page(&ben, &format!("{base}/console/queue/H-1")).await;
     assert!(after.contains("resolved"), "{after}");
     let (_, queue) = page(&ben, &format!("{base}/console/queue")).await;
-    assert!(!queue.contains("/console/queue/H-1"), "no longer open: {queue}");
+    assert!(
+        !queue.contains("/console/queue/H-1"),
+        "no longer open: {queue}"
+    );
     // The rule tester sees the recorded messages.
     let (_, inbox) = page(&rue, &format!("{base}/console/inbox")).await;
-    assert!(inbox.contains("flibber") && !inbox.contains("<script>alert"), "{inbox}");
+    assert!(
+        inbox.contains("flibber") && !inbox.contains("<script>alert"),
+        "{inbox}"
+    );
     let test = format!("{base}/console/inbox/test");
-    let form = [("csrf", csrf(&inbox)), ("intent", "cancel".into()), ("kind", "rule".into()), ("pattern", r"\bflibber\b".into())];
+    let form = [
+        ("csrf", csrf(&inbox)),
+        ("intent", "cancel".into()),
+        ("kind", "rule".into()),
+        ("pattern", r"\bflibber\b".into()),
+    ];
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, tested) = post(&rue, &test, &form).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(tested.contains("Matches among recent messages (1)"), "{tested}");
+    assert!(
+        tested.contains("Matches among recent messages (1)"),
+        "{tested}"
+    );
 }
 
 #[tokio::test]
@@ -269,26 +358,55 @@ async fn only_admins_run_lifecycle_actions_and_the_operator_is_audited() {
     sign_in(&ben, base, "ben", PW).await;
     let (_, dash) = page(&ben, &format!("{base}/console/")).await;
     let action = format!("{base}/console/accounts/action");
-    let form = [("csrf", csrf(&dash)), ("action", "cancel".into()), ("subscription", "demo/SUB-1".into())];
+    let form = [
+        ("csrf", csrf(&dash)),
+        ("action", "cancel".into()),
+        ("subscription", "demo/SUB-1".into()),
+    ];
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(post(&ben, &action, &form).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(page(&ben, &format!("{base}/console/accounts")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        page(&ben, &format!("{base}/console/accounts")).await.0,
+        StatusCode::FORBIDDEN
+    );
     let (status, accounts) = page(&ada, &format!("{base}/console/accounts")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(accounts.contains("demo/SUB-1"), "{accounts}");
-    let form = [("csrf", csrf(&accounts)), ("action", "cancel".into()), ("subscription", "demo/SUB-1".into())];
+    let form = [
+        ("csrf", csrf(&accounts)),
+        ("action", "cancel".into()),
+        ("subscription", "demo/SUB-1".into()),
+    ];
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, proposal) = post(&ada, &action, &form).await;
     assert_eq!(status, StatusCode::OK);
-    let at = proposal.find("name=\"token\" value=\"").expect("a confirm form") + 20;
+    let at = proposal
+        .find("name=\"token\" value=\"")
+        .expect("a confirm form")
+        + 20;
     let token = proposal[at..].split('"').next().expect("token").to_owned();
     let confirm = format!("{base}/console/accounts/confirm");
-    let (status, done) = post(&ada, &confirm, &[("csrf", &csrf(&proposal)), ("token", &token)]).await;
+    let (status, done) = post(
+        &ada,
+        &confirm,
+        &[("csrf", &csrf(&proposal)), ("token", &token)],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{done}");
     let (_, accounts) = page(&ada, &format!("{base}/console/accounts")).await;
     let row = accounts.split("demo/SUB-1").nth(1).expect("row");
-    assert!(row.split("</tr>").next().expect("cells").contains("disabled"), "{row}");
-    let (status, audit) = page(&ada, &format!("{base}/console/audit?account=demo&format=json")).await;
+    assert!(
+        row.split("</tr>")
+            .next()
+            .expect("cells")
+            .contains("disabled"),
+        "{row}"
+    );
+    let (status, audit) = page(
+        &ada,
+        &format!("{base}/console/audit?account=demo&format=json"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let confirmed: Vec<serde_json::Value> = audit
         .lines()
@@ -298,8 +416,15 @@ async fn only_admins_run_lifecycle_actions_and_the_operator_is_audited() {
     assert!(!confirmed.is_empty(), "{audit}");
     assert_eq!(confirmed[0]["actor"]["user"]["platform"], "console");
     assert_eq!(confirmed[0]["actor"]["user"]["user_id"], "ada");
-    let (_, csv) = page(&ada, &format!("{base}/console/audit?action=signed_in&format=csv")).await;
-    assert!(csv.starts_with("seq,at,actor") && csv.contains("console:ben"), "{csv}");
+    let (_, csv) = page(
+        &ada,
+        &format!("{base}/console/audit?action=signed_in&format=csv"),
+    )
+    .await;
+    assert!(
+        csv.starts_with("seq,at,actor") && csv.contains("console:ben"),
+        "{csv}"
+    );
     assert!(!csv.contains(PW), "no password in the audit log");
 }
 

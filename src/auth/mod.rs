@@ -182,7 +182,10 @@ fn evidence_matches(identity: &Identity) -> bool {
     matches!(
         (identity.platform, &identity.evidence),
         (Platform::Cli, Evidence::LocalOperator)
-            | (Platform::Console, Evidence::ConsoleAdmin | Evidence::ConsoleAgent)
+            | (
+                Platform::Console,
+                Evidence::ConsoleAdmin | Evidence::ConsoleAgent
+            )
             | (Platform::Discord, Evidence::Discord { .. })
             | (Platform::Teams, Evidence::Teams { .. })
             | (_, Evidence::Unverified)

@@ -5,9 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::Router;
-use tokio::task::JoinHandle;
 
+use super::console::Mounted;
 use crate::config::Settings;
 use crate::conversation::{Lifecycle, LifecycleCommands};
 use crate::handoff::HandoffService;
@@ -19,7 +18,6 @@ use crate::transport::discord::endpoint::{self, DiscordEndpoint};
 use crate::transport::discord::gateway::{self, GatewayConfig, DEFAULT_COOLDOWN};
 use crate::transport::discord::respond::Responder;
 use crate::transport::http::{self, App};
-use super::console::Mounted;
 use crate::transport::metrics::Metrics;
 use crate::transport::teams::desk::TeamsDesk;
 use crate::transport::teams::{self, TeamsState};

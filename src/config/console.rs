@@ -79,7 +79,12 @@ fn minutes(p: Picked, max: i64) -> Result<chrono::TimeDelta, ConfigError> {
         .ok()
         .filter(|m| (1..=max).contains(m))
         .map(chrono::TimeDelta::minutes)
-        .ok_or_else(|| p.invalid(format!("{:?} is not a number of minutes from 1 to {max}", p.value)))
+        .ok_or_else(|| {
+            p.invalid(format!(
+                "{:?} is not a number of minutes from 1 to {max}",
+                p.value
+            ))
+        })
 }
 
 pub(super) fn settings(
@@ -93,13 +98,19 @@ pub(super) fn settings(
     if let Some(p) = src.pick("console.secure_cookie", scalar(&file.secure_cookie)) {
         s.secure_cookie = boolean(p)?;
     }
-    if let Some(p) = src.pick("console.session_idle_minutes", scalar(&file.session_idle_minutes)) {
+    if let Some(p) = src.pick(
+        "console.session_idle_minutes",
+        scalar(&file.session_idle_minutes),
+    ) {
         s.session_idle = minutes(p, 7 * 24 * 60)?;
     }
     if let Some(p) = src.pick("console.lock_minutes", scalar(&file.lock_minutes)) {
         s.lock = minutes(p, 24 * 60)?;
     }
-    if let Some(p) = src.pick("console.max_failed_sign_ins", scalar(&file.max_failed_sign_ins)) {
+    if let Some(p) = src.pick(
+        "console.max_failed_sign_ins",
+        scalar(&file.max_failed_sign_ins),
+    ) {
         s.max_failed_sign_ins = p
             .value
             .parse::<u32>()
@@ -107,10 +118,15 @@ pub(super) fn settings(
             .filter(|n| (1..=1000).contains(n))
             .ok_or_else(|| p.invalid(format!("{:?} is not a count from 1 to 1000", p.value)))?;
     }
-    if let Some(p) = src.pick("console.trusted_identity_header", file.trusted_identity_header) {
+    if let Some(p) = src.pick(
+        "console.trusted_identity_header",
+        file.trusted_identity_header,
+    ) {
         let name = p.value.to_ascii_lowercase();
         let token = !name.is_empty()
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !token {
             return Err(p.invalid(format!("{:?} is not a header name", p.value)));
         }
@@ -138,7 +154,10 @@ mod tests {
         let s = Settings::load_with_env(None, Flags::default(), &env).expect("env");
         assert!(!s.console.enabled);
         assert_eq!(s.console.session_idle, chrono::TimeDelta::minutes(5));
-        assert_eq!(s.console.trusted_identity_header.as_deref(), Some("x-forwarded-user"));
+        assert_eq!(
+            s.console.trusted_identity_header.as_deref(),
+            Some("x-forwarded-user")
+        );
         let bad = |k: &str| (k == "SUPPORTBOT_CONSOLE_SESSION_IDLE_MINUTES").then(|| "0".into());
         assert!(Settings::load_with_env(None, Flags::default(), &bad).is_err());
     }

@@ -62,7 +62,9 @@ pub fn test_draft(
     messages: &[String],
 ) -> Result<DraftReport, DraftError> {
     if pattern.len() > MAX_PATTERN {
-        return Err(DraftError::Pattern(format!("longer than {MAX_PATTERN} bytes")));
+        return Err(DraftError::Pattern(format!(
+            "longer than {MAX_PATTERN} bytes"
+        )));
     }
     let re = regex::RegexBuilder::new(pattern)
         .case_insensitive(true)
@@ -89,7 +91,11 @@ pub fn test_draft(
             breaks.push(Broken {
                 file: file.path.clone(),
                 text,
-                was: if kind == DraftKind::Rule { "counter_example" } else { "example" },
+                was: if kind == DraftKind::Rule {
+                    "counter_example"
+                } else {
+                    "example"
+                },
             });
         }
     }
@@ -107,7 +113,12 @@ fn collect(value: &toml::Value, key: &str, out: &mut Vec<String>) {
     };
     strings(value.get(key), out);
     for part in ["rule", "guard"] {
-        for item in value.get(part).and_then(|v| v.as_array()).into_iter().flatten() {
+        for item in value
+            .get(part)
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
             strings(item.get(key), out);
         }
     }

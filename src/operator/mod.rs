@@ -98,7 +98,9 @@ pub fn check_name(name: &str) -> Result<(), OperatorError> {
     if ok {
         Ok(())
     } else {
-        Err(OperatorError::BadName(name.chars().take(MAX_NAME).collect()))
+        Err(OperatorError::BadName(
+            name.chars().take(MAX_NAME).collect(),
+        ))
     }
 }
 

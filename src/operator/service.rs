@@ -206,7 +206,9 @@ impl OperatorService {
             return Err(SignInError::Wrong);
         };
         self.throttle.succeeded(&keys[1..]);
-        Ok(self.open_session(op, format!("signed in from {ip}")).await?)
+        Ok(self
+            .open_session(op, format!("signed in from {ip}"))
+            .await?)
     }
 
     /// A session for operator `name` as named by a trusted reverse proxy

@@ -15,14 +15,14 @@ mod handoff;
 mod journal;
 mod journaled;
 pub mod memory;
+mod operator;
 mod overlay;
 pub mod postgres;
 mod raw;
-mod operator;
 mod record;
-mod write;
 pub mod sled;
 pub mod transfer;
+mod write;
 
 pub use self::memory::MemoryStore;
 pub use self::postgres::PostgresStore;

@@ -15,19 +15,35 @@ pub(crate) fn apply<X: Tx>(tx: &X, w: &OperatorWrite) -> Result<Result<(), Store
         let mut puts = Vec::new();
         for o in &w.operators {
             let value = encode_versioned(Tree::Operators, o.revision, o)?;
-            puts.push((Tree::Operators, o.name.as_bytes().to_vec(), value, Some(o.revision)));
+            puts.push((
+                Tree::Operators,
+                o.name.as_bytes().to_vec(),
+                value,
+                Some(o.revision),
+            ));
         }
         for s in &w.sessions {
             let value = encode(Tree::ConsoleSessions, s)?;
-            puts.push((Tree::ConsoleSessions, s.id_hash.as_bytes().to_vec(), value, None));
+            puts.push((
+                Tree::ConsoleSessions,
+                s.id_hash.as_bytes().to_vec(),
+                value,
+                None,
+            ));
         }
         let audit = w
             .audit
             .iter()
             .map(|r| {
                 // The sequence number lives in the key, as for the lifecycle's audit.
-                let rec = AuditRecord { seq: 0, ..r.clone() };
-                Ok((account_prefix(r.account.as_ref()), encode(Tree::Audit, &rec)?))
+                let rec = AuditRecord {
+                    seq: 0,
+                    ..r.clone()
+                };
+                Ok((
+                    account_prefix(r.account.as_ref()),
+                    encode(Tree::Audit, &rec)?,
+                ))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok((puts, audit))
@@ -74,7 +90,10 @@ pub(crate) fn apply<X: Tx>(tx: &X, w: &OperatorWrite) -> Result<Result<(), Store
 macro_rules! impl_operator_store {
     ($t:ty) => {
         impl $crate::operator::OperatorStore for $t {
-            fn operator(&self, name: &str) -> Result<Option<$crate::operator::Operator>, StoreError> {
+            fn operator(
+                &self,
+                name: &str,
+            ) -> Result<Option<$crate::operator::Operator>, StoreError> {
                 raw::one(self, Tree::Operators, name.as_bytes())
             }
             fn operators(&self) -> Result<Vec<$crate::operator::Operator>, StoreError> {
@@ -136,7 +155,11 @@ mod tests {
         };
         store.commit_operators(add(0)).expect("create");
         assert!(store.commit_operators(add(0)).is_err(), "exists");
-        assert_eq!(store.audit(None).expect("audit").len(), 1, "refused write wrote nothing");
+        assert_eq!(
+            store.audit(None).expect("audit").len(),
+            1,
+            "refused write wrote nothing"
+        );
         store.commit_operators(add(1)).expect("update");
         assert_eq!(store.operators().expect("list").len(), 1);
         store

@@ -120,7 +120,8 @@ pub async fn run(
         };
         // Handlers that need the client's address read it as `ConnectInfo`.
         let with_peer = AddExtension::new(service.clone(), ConnectInfo(peer));
-        let conn = http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(with_peer));
+        let conn =
+            http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(with_peer));
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {

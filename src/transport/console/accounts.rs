@@ -43,7 +43,14 @@ pub async fn list(State(c): State<Console>, headers: HeaderMap) -> Response {
     };
     let accounts = match lifecycle.accounts(&op).await {
         Ok(a) => a,
-        Err(e) => return c.message(StatusCode::SERVICE_UNAVAILABLE, lang, Some(&me), &e.to_string()),
+        Err(e) => {
+            return c.message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang,
+                Some(&me),
+                &e.to_string(),
+            )
+        }
     };
     let mut rows = Vec::new();
     for a in accounts {
@@ -76,9 +83,20 @@ pub async fn list(State(c): State<Console>, headers: HeaderMap) -> Response {
 
 /// Runs one command through the bot as the operator and shows the reply,
 /// with a confirm form when the reply is a proposal.
-async fn run(c: &Console, me: &SignedIn, lang: &str, identity: Identity, command: Command) -> Response {
+async fn run(
+    c: &Console,
+    me: &SignedIn,
+    lang: &str,
+    identity: Identity,
+    command: Command,
+) -> Response {
     let Ok(event) = crate::operator::random_token() else {
-        return c.message(StatusCode::SERVICE_UNAVAILABLE, lang, Some(me), "no randomness");
+        return c.message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            lang,
+            Some(me),
+            "no randomness",
+        );
     };
     let inbound = Inbound {
         event_id: format!("console-{}", &event[..24]),
@@ -90,9 +108,10 @@ async fn run(c: &Console, me: &SignedIn, lang: &str, identity: Identity, command
     };
     let reply = c.bot.handle(inbound).await;
     let confirm = reply.buttons.iter().find_map(|b| match &b.action {
-        ButtonAction::Confirm { token, needs_typed_account } => {
-            Some(json!({ "token": token, "typed": needs_typed_account }))
-        }
+        ButtonAction::Confirm {
+            token,
+            needs_typed_account,
+        } => Some(json!({ "token": token, "typed": needs_typed_account })),
         _ => None,
     });
     let page = json!({
@@ -110,7 +129,11 @@ fn plain(reply: &Reply) -> String {
 
 /// `POST /console/accounts/action`: `action` (cancel, reactivate, refund)
 /// on `subscription` (`account/SUB-n`).
-pub async fn action(State(c): State<Console>, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
+pub async fn action(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Form(form): Form<Fields>,
+) -> Response {
     let me = match require_post(&c, &headers, &form).await {
         Ok(me) => me,
         Err(r) => return r,
@@ -131,7 +154,11 @@ pub async fn action(State(c): State<Console>, headers: HeaderMap, Form(form): Fo
 
 /// `POST /console/accounts/confirm`: the proposal's token (and the typed
 /// account id when closing).
-pub async fn confirm(State(c): State<Console>, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
+pub async fn confirm(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Form(form): Form<Fields>,
+) -> Response {
     let me = match require_post(&c, &headers, &form).await {
         Ok(me) => me,
         Err(r) => return r,

@@ -46,7 +46,11 @@ fn keep(r: &AuditRecord, q: &HashMap<String, String>) -> bool {
 /// One CSV field, quoted when needed; a leading `=`, `+`, `-` or `@` is
 /// prefixed with `'` so a spreadsheet does not run it as a formula.
 fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -63,7 +67,10 @@ fn csv(records: &[AuditRecord]) -> String {
             actor(r),
             kind(r),
             r.action.clone().unwrap_or_default(),
-            r.account.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+            r.account
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
             r.subscription.map(|s| s.to_string()).unwrap_or_default(),
             r.detail.clone().unwrap_or_default(),
         ];
@@ -93,7 +100,14 @@ pub async fn log(
     };
     let records = match lifecycle.audit_all(&op).await {
         Ok(all) => all.into_iter().filter(|r| keep(r, &q)).collect::<Vec<_>>(),
-        Err(e) => return c.message(StatusCode::SERVICE_UNAVAILABLE, lang, Some(&me), &e.to_string()),
+        Err(e) => {
+            return c.message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang,
+                Some(&me),
+                &e.to_string(),
+            )
+        }
     };
     match q.get("format").map(String::as_str) {
         Some("csv") => (
@@ -130,14 +144,22 @@ pub async fn log(
                 .collect();
             let filters: HashMap<_, _> = q.iter().filter(|(k, _)| *k != "format").collect();
             let query = serde_urlencoded_like(&filters);
-            c.page("audit.html", lang, &me, json!({ "rows": rows, "q": filters, "query": query }))
+            c.page(
+                "audit.html",
+                lang,
+                &me,
+                json!({ "rows": rows, "q": filters, "query": query }),
+            )
         }
     }
 }
 
 /// `k=v&…` for the export links.
 fn serde_urlencoded_like(q: &HashMap<&String, &String>) -> String {
-    let mut pairs: Vec<_> = q.iter().map(|(k, v)| format!("{}={}", percent(k), percent(v))).collect();
+    let mut pairs: Vec<_> = q
+        .iter()
+        .map(|(k, v)| format!("{}={}", percent(k), percent(v)))
+        .collect();
     pairs.sort();
     pairs.join("&")
 }

@@ -24,7 +24,11 @@ const DAYS: i64 = 30;
 /// Recent texts the bot did not understand or a guard vetoed, grouped.
 async fn groups(c: &Console) -> Result<(Vec<Value>, Vec<String>), String> {
     let since = c.record.now() - chrono::TimeDelta::days(DAYS);
-    let entries = c.record.entries(Some(since)).await.map_err(|e| e.to_string())?;
+    let entries = c
+        .record
+        .entries(Some(since))
+        .await
+        .map_err(|e| e.to_string())?;
     let mut all = Vec::new();
     let mut grouped: BTreeMap<String, (usize, String, Vec<String>, Vec<String>)> = BTreeMap::new();
     for e in &entries {
@@ -56,7 +60,13 @@ async fn groups(c: &Console) -> Result<(Vec<Value>, Vec<String>), String> {
     Ok((rows, all))
 }
 
-async fn page(c: &Console, lang: &str, me: &SignedIn, explain: Option<&str>, tested: Value) -> Response {
+async fn page(
+    c: &Console,
+    lang: &str,
+    me: &SignedIn,
+    explain: Option<&str>,
+    tested: Value,
+) -> Response {
     let (rows, _) = match groups(c).await {
         Ok(g) => g,
         Err(e) => return c.message(StatusCode::SERVICE_UNAVAILABLE, lang, Some(me), &e),
@@ -65,7 +75,12 @@ async fn page(c: &Console, lang: &str, me: &SignedIn, explain: Option<&str>, tes
     let explained = explain.map(|text| {
         serde_json::to_string_pretty(&knowledge.matcher.explain(text)).unwrap_or_default()
     });
-    let intents: Vec<_> = knowledge.matcher.intents().iter().map(|i| i.name.clone()).collect();
+    let intents: Vec<_> = knowledge
+        .matcher
+        .intents()
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
     let page = json!({
         "groups": rows,
         "explain_text": explain,
@@ -86,11 +101,22 @@ pub async fn inbox(
         Ok(me) => me,
         Err(r) => return r,
     };
-    page(&c, lang(&headers), &me, q.get("explain").map(String::as_str), Value::Null).await
+    page(
+        &c,
+        lang(&headers),
+        &me,
+        q.get("explain").map(String::as_str),
+        Value::Null,
+    )
+    .await
 }
 
 /// `POST /console/inbox/test`: `intent`, `kind` (rule or guard), `pattern`.
-pub async fn test_rule(State(c): State<Console>, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
+pub async fn test_rule(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Form(form): Form<Fields>,
+) -> Response {
     let me = match require_post(&c, &headers, &form).await {
         Ok(me) => me,
         Err(r) => return r,

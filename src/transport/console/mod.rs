@@ -84,7 +84,13 @@ impl Console {
     }
 
     /// A page with one message (errors, refusals, results).
-    fn message(&self, status: StatusCode, lang: &str, me: Option<&SignedIn>, text: &str) -> Response {
+    fn message(
+        &self,
+        status: StatusCode,
+        lang: &str,
+        me: Option<&SignedIn>,
+        text: &str,
+    ) -> Response {
         let page = json!({ "error": text, "me": me.map(me_json), "csrf": me.map(|s| s.session().csrf.clone()) });
         self.views.render(status, "message.html", lang, page)
     }
@@ -96,7 +102,13 @@ impl Console {
     }
 
     /// Renders `template` for a signed-in operator (adds `me` and `csrf`).
-    fn page(&self, template: &str, lang: &str, me: &SignedIn, mut page: serde_json::Value) -> Response {
+    fn page(
+        &self,
+        template: &str,
+        lang: &str,
+        me: &SignedIn,
+        mut page: serde_json::Value,
+    ) -> Response {
         if let Some(m) = page.as_object_mut() {
             m.insert("me".into(), me_json(me));
             m.insert("csrf".into(), me.session().csrf.clone().into());
@@ -112,10 +124,16 @@ fn me_json(me: &SignedIn) -> serde_json::Value {
 /// The console's routes, with its security headers.
 pub fn routes(console: Console) -> Router {
     Router::new()
-        .route("/console", get(|| async { session::see_other("/console/") }))
+        .route(
+            "/console",
+            get(|| async { session::see_other("/console/") }),
+        )
         .route("/console/", get(pages::dashboard))
         .route("/console/console.css", get(css))
-        .route("/console/sign-in", get(session::sign_in_page).post(session::sign_in))
+        .route(
+            "/console/sign-in",
+            get(session::sign_in_page).post(session::sign_in),
+        )
         .route("/console/sign-out", post(session::sign_out))
         .route("/console/queue", get(queue::list))
         .route("/console/queue/{id}", get(queue::show))
@@ -149,7 +167,10 @@ async fn security_headers(request: Request, next: Next) -> Response {
         ("x-frame-options", "DENY"),
     ];
     for (name, value) in set {
-        h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        h.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     }
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r

@@ -52,7 +52,11 @@ pub async fn dashboard(State(c): State<Console>, headers: HeaderMap) -> Response
         top: 10,
     };
     let gathered = async {
-        let entries = c.record.entries(filter.since_instant()).await.map_err(|e| e.to_string())?;
+        let entries = c
+            .record
+            .entries(filter.since_instant())
+            .await
+            .map_err(|e| e.to_string())?;
         let tickets = c.handoff.list().await.map_err(|e| e.to_string())?;
         let feedback = c.handoff.feedback_list().await.map_err(|e| e.to_string())?;
         Ok::<_, String>(Report::build(&entries, &tickets, &feedback, filter))
@@ -64,7 +68,9 @@ pub async fn dashboard(State(c): State<Console>, headers: HeaderMap) -> Response
     let mut per_day: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     let mut per_locale: BTreeMap<String, f64> = BTreeMap::new();
     for d in &report.days {
-        let row = per_day.entry(d.day.format("%m-%d").to_string()).or_default();
+        let row = per_day
+            .entry(d.day.format("%m-%d").to_string())
+            .or_default();
         row.0 += d.messages as f64;
         row.1 += d.not_understood as f64;
         *per_locale.entry(d.locale.clone()).or_default() += d.messages as f64;
@@ -72,10 +78,23 @@ pub async fn dashboard(State(c): State<Console>, headers: HeaderMap) -> Response
     let messages: Vec<_> = per_day.iter().map(|(d, v)| (d.clone(), v.0)).collect();
     let rate: Vec<_> = per_day
         .iter()
-        .map(|(d, v)| (d.clone(), if v.0 > 0.0 { (v.1 / v.0 * 100.0).round() } else { 0.0 }))
+        .map(|(d, v)| {
+            (
+                d.clone(),
+                if v.0 > 0.0 {
+                    (v.1 / v.0 * 100.0).round()
+                } else {
+                    0.0
+                },
+            )
+        })
         .collect();
     let locales: Vec<_> = per_locale.into_iter().collect();
-    let intents: Vec<_> = report.intents.iter().map(|i| (i.name.clone(), i.count as f64)).collect();
+    let intents: Vec<_> = report
+        .intents
+        .iter()
+        .map(|i| (i.name.clone(), i.count as f64))
+        .collect();
     let page = json!({
         "report": report,
         "rate_pct": (report.not_understood_rate * 100.0).round(),
@@ -126,7 +145,11 @@ pub async fn reload_now(bot: &std::sync::Arc<Bot>, log: &Reloads) -> Result<(), 
 }
 
 /// `POST /console/knowledge/reload` (admins and rule authors).
-pub async fn reload(State(c): State<Console>, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
+pub async fn reload(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Form(form): Form<Fields>,
+) -> Response {
     let me = match require_post(&c, &headers, &form).await {
         Ok(me) => me,
         Err(r) => return r,

@@ -36,15 +36,28 @@ pub async fn list(State(c): State<Console>, headers: HeaderMap) -> Response {
     let lang = lang(&headers);
     match c.handoff.list().await {
         Ok(all) => {
-            let open: Vec<_> = all.iter().filter(|t| t.state.is_active()).map(row).collect();
+            let open: Vec<_> = all
+                .iter()
+                .filter(|t| t.state.is_active())
+                .map(row)
+                .collect();
             c.page("queue.html", lang, &me, json!({ "tickets": open }))
         }
-        Err(e) => c.message(StatusCode::SERVICE_UNAVAILABLE, lang, Some(&me), &e.to_string()),
+        Err(e) => c.message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            lang,
+            Some(&me),
+            &e.to_string(),
+        ),
     }
 }
 
 /// `GET /console/queue/{id}`.
-pub async fn show(State(c): State<Console>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn show(
+    State(c): State<Console>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let me = match require(&c, &headers).await {
         Ok(me) => me,
         Err(r) => return r,

@@ -60,7 +60,11 @@ pub async fn require(console: &Console, headers: &HeaderMap) -> Result<SignedIn,
     let Some(value) = cookie(headers, COOKIE_NAME) else {
         return Err(see_other("/console/sign-in"));
     };
-    match console.operators.check(&SessionToken::from_cookie(&value)).await {
+    match console
+        .operators
+        .check(&SessionToken::from_cookie(&value))
+        .await
+    {
         Ok(Some(s)) if proxy_agrees(console, headers, &s) => Ok(s),
         Ok(_) => Err(see_other("/console/sign-in")),
         Err(e) => {
@@ -79,7 +83,10 @@ fn proxy_name(console: &Console, headers: &HeaderMap) -> Option<String> {
 }
 
 fn proxy_agrees(console: &Console, headers: &HeaderMap, s: &SignedIn) -> bool {
-    match (&console.settings.trusted_identity_header, proxy_name(console, headers)) {
+    match (
+        &console.settings.trusted_identity_header,
+        proxy_name(console, headers),
+    ) {
         (None, _) => true,
         (Some(_), Some(name)) => name == s.name(),
         (Some(_), None) => true,
@@ -112,7 +119,11 @@ pub async fn sign_in_page(
     headers: HeaderMap,
 ) -> Response {
     if let Some(name) = proxy_name(&console, &headers) {
-        return match console.operators.trusted(&name, &peer.ip().to_string()).await {
+        return match console
+            .operators
+            .trusted(&name, &peer.ip().to_string())
+            .await
+        {
             Ok(token) => signed_in(&console, &token),
             Err(_) => StatusCode::FORBIDDEN.into_response(),
         };
@@ -140,8 +151,10 @@ fn sign_in_form(
 
 fn signed_in(console: &Console, token: &SessionToken) -> Response {
     let mut r = see_other("/console/");
-    r.headers_mut()
-        .append(SET_COOKIE, set_cookie(console, COOKIE_NAME, token.as_str(), None));
+    r.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(console, COOKIE_NAME, token.as_str(), None),
+    );
     r.headers_mut()
         .append(SET_COOKIE, set_cookie(console, PRE_COOKIE, "", Some(0)));
     r
@@ -164,14 +177,21 @@ pub async fn sign_in(
     }
     let name = form.get("name").map(String::as_str).unwrap_or("");
     let password = form.get("password").map(String::as_str).unwrap_or("");
-    match console.operators.sign_in(name, password, &peer.ip().to_string()).await {
+    match console
+        .operators
+        .sign_in(name, password, &peer.ip().to_string())
+        .await
+    {
         Ok((token, _)) => signed_in(&console, &token),
         Err(SignInError::Wrong) => {
             sign_in_form(&console, &headers, StatusCode::UNAUTHORIZED, Some("wrong"))
         }
-        Err(SignInError::Locked) => {
-            sign_in_form(&console, &headers, StatusCode::TOO_MANY_REQUESTS, Some("locked"))
-        }
+        Err(SignInError::Locked) => sign_in_form(
+            &console,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("locked"),
+        ),
         Err(SignInError::Operator(e)) => {
             tracing::error!(error = %e, "console: sign-in failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()

@@ -49,7 +49,9 @@ impl Views {
     pub fn load() -> Result<Views, String> {
         let texts: BTreeMap<String, BTreeMap<String, String>> =
             toml::from_str(TEXTS).map_err(|e| format!("console texts: {e}"))?;
-        let base = texts.get(LOCALES[0]).ok_or("console texts: no en-US table")?;
+        let base = texts
+            .get(LOCALES[0])
+            .ok_or("console texts: no en-US table")?;
         for locale in LOCALES {
             let table = texts
                 .get(locale)
@@ -58,7 +60,9 @@ impl Views {
                 return Err(format!("console texts: {locale} has no {k:?}"));
             }
             if let Some(k) = table.keys().find(|k| !base.contains_key(*k)) {
-                return Err(format!("console texts: {locale} has {k:?}, which en-US lacks"));
+                return Err(format!(
+                    "console texts: {locale} has {k:?}, which en-US lacks"
+                ));
             }
         }
         let mut env = Environment::new();
@@ -89,12 +93,15 @@ impl Views {
             "t".into(),
             serde_json::to_value(self.texts.get(lang)).unwrap_or_default(),
         );
-        let html = self
-            .env
-            .get_template(template)
-            .and_then(|t| t.render(Value::Object(ctx)));
+        let html = self.env.get_template(template).and_then(|t| {
+            t.render(minijinja::Value::from(minijinja::value::Serde(
+                Value::Object(ctx),
+            )))
+        });
         match html {
-            Ok(html) => (status, [(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+            Ok(html) => {
+                (status, [(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+            }
             Err(e) => {
                 tracing::error!(template, error = %e, "console page did not render");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -121,7 +128,12 @@ pub fn lang(headers: &HeaderMap) -> &'static str {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     for tag in accept.split(',') {
-        let primary = tag.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let primary = tag
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         let primary = primary.split('-').next().unwrap_or("");
         match primary {
             "nb" | "no" | "nn" => return LOCALES[1],
@@ -149,7 +161,10 @@ mod tests {
     fn accept_language_picks_norwegian_or_english() {
         let mut h = HeaderMap::new();
         assert_eq!(lang(&h), "en-US");
-        h.insert("accept-language", "de-DE, no;q=0.8".parse().expect("header"));
+        h.insert(
+            "accept-language",
+            "de-DE, no;q=0.8".parse().expect("header"),
+        );
         assert_eq!(lang(&h), "nb-NO");
         h.insert("accept-language", "en-GB,nb;q=0.5".parse().expect("header"));
         assert_eq!(lang(&h), "en-US");
