@@ -33,6 +33,8 @@
 //!   by `supportbot report` and the privacy export/erase; owns its port
 //!   [`record::RecordStore`].
 //! - [`model`]: `Inbound`, `Reply`, `Identity`.
+//! - [`operator`]: console operators (Argon2id passwords, roles) and their
+//!   sessions; owns its port [`operator::OperatorStore`].
 //! - [`transport`]: the `serve` HTTP server and the platform transports
 //!   (Discord interactions, Teams bot and outgoing webhook), adapting signed
 //!   payloads to `Inbound` and rendering `Reply` back.
@@ -59,6 +61,7 @@ pub mod knowledge;
 pub mod lifecycle;
 pub mod locale;
 pub mod model;
+pub mod operator;
 pub mod record;
 pub mod source;
 pub mod store;

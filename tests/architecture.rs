@@ -18,6 +18,7 @@ const DOMAIN: &[&str] = &[
     "src/knowledge.rs",
     "src/conversation",
     "src/handoff",
+    "src/operator",
     "src/model",
 ];
 const FORBIDDEN_IN_DOMAIN: &[&str] = &[
@@ -383,6 +384,7 @@ const DOMAIN_MODULES: &[&str] = &[
     "conversation",
     "handoff",
     "record",
+    "operator",
     "model",
     "knowledge",
 ];

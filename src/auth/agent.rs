@@ -52,6 +52,7 @@ pub fn authorize_agent(identity: &Identity, roster: &AgentRoster) -> Result<Veri
     };
     let ok = match (&identity.platform, &identity.evidence) {
         (Platform::Cli, Evidence::LocalOperator) => true,
+        (Platform::Console, Evidence::ConsoleAgent | Evidence::ConsoleAdmin) => true,
         (Platform::Discord, Evidence::Discord { role_ids, .. }) => {
             role_ids.iter().any(|r| roster.discord_roles.contains(r)) || listed(&identity.user_id)
         }

@@ -167,7 +167,11 @@ pub fn authorize_operator(
 ) -> Result<VerifiedOperator, Denied> {
     check_evidence(identity)?;
     let user = UserKey::of(identity);
-    if matches!(identity.evidence, Evidence::LocalOperator) || cfg.support_agents.contains(&user) {
+    let operator = matches!(
+        identity.evidence,
+        Evidence::LocalOperator | Evidence::ConsoleAdmin
+    );
+    if operator || cfg.support_agents.contains(&user) {
         Ok(VerifiedOperator { user })
     } else {
         Err(Denied::new(DenyReason::NotAdmin))
@@ -178,6 +182,10 @@ fn evidence_matches(identity: &Identity) -> bool {
     matches!(
         (identity.platform, &identity.evidence),
         (Platform::Cli, Evidence::LocalOperator)
+            | (
+                Platform::Console,
+                Evidence::ConsoleAdmin | Evidence::ConsoleAgent
+            )
             | (Platform::Discord, Evidence::Discord { .. })
             | (Platform::Teams, Evidence::Teams { .. })
             | (_, Evidence::Unverified)
@@ -221,7 +229,12 @@ fn admin_role(
     cfg: &AuthConfig,
 ) -> Result<AdminRole, Denied> {
     check_evidence(identity)?;
-    if matches!(identity.evidence, Evidence::LocalOperator) {
+    // A console admin is support staff signed in with a password: like the
+    // local operator, not bound to one account.
+    if matches!(
+        identity.evidence,
+        Evidence::LocalOperator | Evidence::ConsoleAdmin
+    ) {
         return Ok(AdminRole::SupportAgent);
     }
     if cfg.support_agents.contains(&UserKey::of(identity)) {
@@ -264,7 +277,9 @@ fn admin_role(
             }
             Ok(AdminRole::AccountAdmin)
         }
-        Evidence::LocalOperator | Evidence::Unverified => {
+        // A console agent works tickets; mutating accounts is the admin's.
+        Evidence::ConsoleAgent => Err(Denied::new(DenyReason::NotAdmin)),
+        Evidence::LocalOperator | Evidence::ConsoleAdmin | Evidence::Unverified => {
             Err(Denied::new(DenyReason::EvidenceMismatch))
         }
     }
@@ -285,7 +300,7 @@ pub fn authorize_read(
                 (_, None) => return Err(Denied::new(DenyReason::DirectMessage)),
                 (Platform::Discord, Some(g)) => account.has_discord_guild(g),
                 (Platform::Teams | Platform::TeamsWebhook, Some(t)) => account.has_teams_tenant(t),
-                (Platform::Cli, Some(_)) => false,
+                (Platform::Cli | Platform::Console, Some(_)) => false,
             };
             let vouched = !matches!(
                 denied.reason,

@@ -35,6 +35,9 @@ pub fn run(
     if let AdminCommand::Handoff(command) = command {
         return super::handoff::run(settings, command, &opts);
     }
+    if let AdminCommand::Operator(command) = command {
+        return super::operator::run(settings, command, &opts);
+    }
     if let AdminCommand::Privacy(command) = command {
         return super::privacy::run(settings, command, &opts);
     }
@@ -213,6 +216,7 @@ async fn dispatch(
         }
         // `run` takes these before the lifecycle opens the database.
         AdminCommand::Handoff(_)
+        | AdminCommand::Operator(_)
         | AdminCommand::Privacy(_)
         | AdminCommand::Store(_)
         | AdminCommand::Tick => {

@@ -15,6 +15,7 @@ use crate::handoff::{HandoffService, TicketStore};
 use crate::knowledge::Knowledge;
 use crate::lifecycle::Store;
 use crate::lifecycle::{Clock, ManualClock, Policy, SystemClock, TokenKey};
+use crate::operator::{OperatorService, OperatorStore, SignInLimits};
 use crate::record::{RecordService, RecordStore};
 use crate::store::{PostgresStore, SledStore};
 use crate::Bot;
@@ -47,6 +48,8 @@ pub struct Services {
     pub record: RecordService,
     /// Conversation memory (`/why`, offered choices), for `serve`.
     pub sessions: Arc<dyn SessionStore>,
+    /// Console operators and their sessions.
+    pub operators: OperatorService,
 }
 
 /// Opens the lifecycle, the handoff and the record over one database.
@@ -65,19 +68,27 @@ pub fn open_all(settings: &Settings, now: Option<DateTime<Utc>>) -> anyhow::Resu
         }
         None => Policy::default(),
     };
-    let (store, tickets, records, sessions, key) = open_store(settings)?;
+    let (store, tickets, records, sessions, operators, key) = open_store(settings)?;
     let clock: Arc<dyn Clock> = match now {
         Some(at) => Arc::new(ManualClock::new(at)),
         None => Arc::new(SystemClock),
     };
     let handoff = HandoffService::new(tickets, Arc::clone(&clock), settings.handoff.clone());
     let record = RecordService::new(records, Arc::clone(&clock), settings.record.clone());
+    let limits = SignInLimits {
+        max_failures: settings.console.max_failed_sign_ins,
+        lock_for: settings.console.lock,
+        ..SignInLimits::default()
+    };
+    let idle = settings.console.session_idle;
+    let operators = OperatorService::new(operators, Arc::clone(&clock), limits, idle);
     let lifecycle = Lifecycle::new(store, policy, settings.auth.clone(), clock, key);
     Ok(Services {
         lifecycle,
         handoff,
         record,
         sessions,
+        operators,
     })
 }
 
@@ -87,6 +98,7 @@ type Opened = (
     Arc<dyn TicketStore>,
     Arc<dyn RecordStore>,
     Arc<dyn SessionStore>,
+    Arc<dyn OperatorStore>,
     TokenKey,
 );
 
@@ -107,6 +119,7 @@ fn open_store(settings: &Settings) -> anyhow::Result<Opened> {
                 Arc::clone(&pg) as Arc<dyn Store>,
                 Arc::clone(&pg) as Arc<dyn TicketStore>,
                 Arc::clone(&pg) as Arc<dyn RecordStore>,
+                Arc::clone(&pg) as Arc<dyn SessionStore>,
                 pg,
                 key,
             ))
@@ -118,6 +131,7 @@ fn open_store(settings: &Settings) -> anyhow::Result<Opened> {
                 Arc::clone(&sled) as Arc<dyn Store>,
                 Arc::clone(&sled) as Arc<dyn TicketStore>,
                 Arc::clone(&sled) as Arc<dyn RecordStore>,
+                Arc::clone(&sled) as Arc<dyn SessionStore>,
                 sled,
                 key,
             ))

@@ -7,6 +7,7 @@
 mod admin;
 mod chat;
 mod check;
+mod console;
 mod demo;
 mod discord;
 mod eval;
@@ -14,6 +15,7 @@ mod handoff;
 mod import;
 mod lifecycle;
 mod oneshot;
+mod operator;
 mod privacy;
 mod report;
 mod serve;

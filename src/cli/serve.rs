@@ -5,9 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::Router;
-use tokio::task::JoinHandle;
 
+use super::console::Mounted;
 use crate::config::Settings;
 use crate::conversation::{Lifecycle, LifecycleCommands};
 use crate::handoff::HandoffService;
@@ -46,17 +45,9 @@ const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 /// key, and retention is counted in days, so once an hour is plenty.
 const PURGE_EVERY_TICKS: u64 = 60;
 
-/// What one transport adds to the server: routes, a background task, and
-/// the start-up lines saying whether it runs.
-#[derive(Default)]
-struct Mounted {
-    routes: Option<Router>,
-    task: Option<JoinHandle<()>>,
-    lines: Vec<String>,
-}
-
 async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> {
     let mut lines = Vec::new();
+    let mut console_services = None;
     let (bot, scheduled) = match super::lifecycle::open_all(settings, None) {
         Ok(s) => {
             // One banner line per part: the conversation record rides on
@@ -70,6 +61,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
             ));
             let handoff = agent_desks(settings, s.handoff, &mut lines);
             let (lifecycle, record) = (s.lifecycle.clone(), s.record.clone());
+            console_services = Some((s.operators, handoff.clone(), s.record.clone()));
             let bot = Bot::with_lifecycle(knowledge, LifecycleCommands::new(s.lifecycle))
                 .with_handoff(handoff)
                 .with_record(s.record)
@@ -95,7 +87,9 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
     };
     let mut app = App::new(metrics.clone());
     let mut tasks = Vec::new();
+    let reloads = super::console::Reloads::default();
     for mounted in [
+        super::console::mount(settings, &bot, console_services, &reloads)?,
         teams(settings, &bot)?,
         discord_http(settings, &bot, &metrics)?,
         discord_gateway(settings, &bot, &metrics, stopped())?,
@@ -130,7 +124,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
     // SIGTERM or SIGHUP that arrived before them would get the default
     // action and kill the process.
     let shutdown = shutdown_signal();
-    reload_on_sighup(bot);
+    reload_on_sighup(bot, reloads);
     say(&banner);
     tokio::spawn(async move {
         shutdown.await;
@@ -374,7 +368,7 @@ fn shutdown_signal() -> impl Future<Output = ()> {
 }
 
 /// Reloads the bot's rules and answers on every SIGHUP, logging the result.
-fn reload_on_sighup(bot: Arc<Bot>) {
+fn reload_on_sighup(bot: Arc<Bot>, reloads: super::console::Reloads) {
     #[cfg(unix)]
     {
         // Registered now, not when the task first runs (see `serve`).
@@ -387,21 +381,16 @@ fn reload_on_sighup(bot: Arc<Bot>) {
         };
         tokio::spawn(async move {
             while hup.recv().await.is_some() {
-                let bot = bot.clone();
-                match tokio::task::spawn_blocking(move || bot.reload()).await {
-                    Ok(Ok(report)) => tracing::info!(
-                        rules = report.rules,
-                        locales = report.locales,
-                        "SIGHUP: reloaded rules and answers"
-                    ),
-                    Ok(Err(e)) => {
+                // The console's knowledge page shows this reload's time and error.
+                match super::console::reload(&bot, &reloads).await {
+                    Ok(()) => tracing::info!("SIGHUP: reloaded rules and answers"),
+                    Err(e) => {
                         tracing::error!(error = %e, "SIGHUP: reload refused; the previous rules stay")
                     }
-                    Err(e) => tracing::error!(error = %e, "SIGHUP: reload task failed"),
                 }
             }
         });
     }
     #[cfg(not(unix))]
-    let _ = bot;
+    let _ = (bot, reloads);
 }

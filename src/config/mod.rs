@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+mod console;
 mod discord;
 mod http;
 mod shards;
@@ -24,6 +25,9 @@ mod teams;
 #[cfg(test)]
 mod tests;
 
+pub use console::{
+    operator_password_from_env, ConsoleFile, ConsoleSettings, OPERATOR_PASSWORD_VAR,
+};
 pub use discord::{
     proxy_origin, ApiBase, BadApiBase, DiscordSettings, RegisterTarget, DEFAULT_DISCORD_API_BASE,
 };
@@ -105,6 +109,8 @@ pub struct FileSettings {
     pub discord_total_shards: Option<toml::Value>,
     /// Microsoft Teams (`[teams]`).
     pub teams: Option<TeamsFile>,
+    /// The operator console (`[console]`).
+    pub console: Option<ConsoleFile>,
     /// Messages in a row the bot may not understand before it hands the
     /// conversation to a person (default 2).
     pub handoff_after_misses: Option<String>,
@@ -143,6 +149,8 @@ pub struct Settings {
     pub handoff: crate::handoff::HandoffPolicy,
     /// The conversation record.
     pub record: crate::record::RecordPolicy,
+    /// The operator console.
+    pub console: ConsoleSettings,
 }
 
 /// A problem with the configuration.
@@ -315,6 +323,7 @@ impl Settings {
             teams: teams::settings(&src, file.teams.clone().unwrap_or_default())?,
             handoff: handoff_policy(&src, &file)?,
             record: record_policy(&src, &file)?,
+            console: console::settings(&src, file.console.clone().unwrap_or_default())?,
             auth: file.auth,
         })
     }

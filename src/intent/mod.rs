@@ -12,6 +12,7 @@
 //! storage; it maps text to [`Classification`] and nothing else.
 
 pub mod ascii_safe;
+pub mod draft;
 pub mod load;
 pub mod matcher;
 pub mod normalize;

@@ -45,6 +45,16 @@ pub enum AuditKind {
     Exported,
     /// Stored data about a person was deleted at their request.
     Erased,
+    /// An operator signed in to the console (never with the password).
+    SignedIn,
+    /// A console sign-in was refused (wrong name or password, or locked).
+    SignInFailed,
+    /// An operator signed out of the console.
+    SignedOut,
+    /// A console operator was added (`admin operator add`).
+    OperatorAdded,
+    /// A console operator was removed, with their sessions.
+    OperatorRemoved,
 }
 
 /// One audit log entry.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::account::Account;
 use super::action::Action;
 use super::audit::AuditRecord;
 use super::clock::Clock;
@@ -240,6 +241,29 @@ impl<S: Store> LifecycleService<S> {
                 .outcome(&key)?
                 .filter(|record| record.user == user)
                 .map(|record| record.outcome))
+        })
+        .await
+    }
+
+    /// Every account, for support staff (the console's accounts page).
+    pub async fn accounts(&self, _op: &VerifiedOperator) -> Result<Vec<Account>, LifecycleError> {
+        self.blocking(|e, _| Ok(e.store().accounts()?)).await
+    }
+
+    /// The whole audit log (every account's and the account-less records
+    /// such as console sign-ins), for support staff, by time.
+    pub async fn audit_all(
+        &self,
+        _op: &VerifiedOperator,
+    ) -> Result<Vec<AuditRecord>, LifecycleError> {
+        self.blocking(|e, _| {
+            let store = e.store();
+            let mut all = store.audit(None)?;
+            for a in store.accounts()? {
+                all.extend(store.audit(Some(&a.id))?);
+            }
+            all.sort_by_key(|r| (r.at, r.seq));
+            Ok(all)
         })
         .await
     }

@@ -31,6 +31,8 @@ pub enum Platform {
     Teams,
     /// A Microsoft Teams outgoing webhook.
     TeamsWebhook,
+    /// The operator console (`serve`, under `/console`): a signed-in operator.
+    Console,
 }
 
 impl Platform {
@@ -41,6 +43,7 @@ impl Platform {
             Platform::Discord => "discord",
             Platform::Teams => "teams",
             Platform::TeamsWebhook => "teams_webhook",
+            Platform::Console => "console",
         }
     }
 }
@@ -84,6 +87,12 @@ pub enum Evidence {
     },
     /// Nothing verifiable (Teams outgoing webhook): never grants a role.
     Unverified,
+    /// A valid console session of an operator with the admin role (built
+    /// only by `operator::SignedIn::identity`, which only a checked session
+    /// yields).
+    ConsoleAdmin,
+    /// A valid console session of an operator with the agent role.
+    ConsoleAgent,
 }
 
 impl Identity {

@@ -49,11 +49,15 @@ pub enum Tree {
     /// `platform 0 user 0 conversation` → conversation `StoredSession`
     /// (with its expiry); written outside the commit path.
     Sessions,
+    /// `operator name` → console `Operator`.
+    Operators,
+    /// SHA-256 (hex) of a session id → `ConsoleSession`.
+    ConsoleSessions,
 }
 
 impl Tree {
     /// Every tree, in a fixed order (the sled transaction tuple order).
-    pub const ALL: [Tree; 14] = [
+    pub const ALL: [Tree; 16] = [
         Tree::Accounts,
         Tree::Subscriptions,
         Tree::Credits,
@@ -68,6 +72,8 @@ impl Tree {
         Tree::Records,
         Tree::RecordUsers,
         Tree::Sessions,
+        Tree::Operators,
+        Tree::ConsoleSessions,
     ];
 
     /// Tree name on disk.
@@ -87,6 +93,8 @@ impl Tree {
             Tree::Records => "records",
             Tree::RecordUsers => "record_users",
             Tree::Sessions => "sessions",
+            Tree::Operators => "operators",
+            Tree::ConsoleSessions => "console_sessions",
         }
     }
 }

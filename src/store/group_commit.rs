@@ -16,6 +16,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use super::write::{StoreCommitted, StoreWrite};
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{Committed, StoreError, WriteSet};
+use crate::operator::OperatorWrite;
 use crate::record::RecordWrite;
 
 /// Upper bound on write sets per sync; keeps one batch's latency bounded.
@@ -104,6 +105,12 @@ impl<B: Backend> GroupCommit<B> {
     pub(crate) fn commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
         self.submit(Op::Commit(Box::new(StoreWrite::Record(w))))?
             .record()
+    }
+
+    /// Commits an operator write and blocks until it is durable (or failed).
+    pub(crate) fn commit_operator(&self, w: OperatorWrite) -> Result<(), StoreError> {
+        self.submit(Op::Commit(Box::new(StoreWrite::Operator(w))))?
+            .operator()
     }
 
     /// Blocks until everything committed so far is durable.

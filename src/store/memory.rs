@@ -55,6 +55,10 @@ impl MemoryStore {
         self.commit_write(&StoreWrite::Handoff(w))?.handoff()
     }
 
+    fn raw_commit_operator(&self, w: crate::operator::OperatorWrite) -> Result<(), StoreError> {
+        self.commit_write(&StoreWrite::Operator(w))?.operator()
+    }
+
     fn raw_commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
         self.commit_write(&StoreWrite::Record(w))?.record()
     }
@@ -175,3 +179,4 @@ impl_store!(MemoryStore);
 super::handoff::impl_ticket_store!(MemoryStore);
 super::record::impl_record_store!(MemoryStore);
 super::session::impl_session_store!(MemoryStore);
+super::operator::impl_operator_store!(MemoryStore);

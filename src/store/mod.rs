@@ -15,12 +15,14 @@ mod handoff;
 mod journal;
 mod journaled;
 pub mod memory;
+mod operator;
 mod overlay;
 pub mod postgres;
 mod raw;
 mod record;
 mod session;
 pub mod sled;
+mod sled_dir;
 pub mod transfer;
 mod write;
 

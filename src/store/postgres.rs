@@ -201,6 +201,10 @@ impl PostgresStore {
         self.commit_write(&StoreWrite::Handoff(w))?.handoff()
     }
 
+    fn raw_commit_operator(&self, w: crate::operator::OperatorWrite) -> Result<(), StoreError> {
+        self.commit_write(&StoreWrite::Operator(w))?.operator()
+    }
+
     fn raw_commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
         self.commit_write(&StoreWrite::Record(w))?.record()
     }
@@ -287,6 +291,7 @@ impl_store!(PostgresStore);
 super::handoff::impl_ticket_store!(PostgresStore);
 super::record::impl_record_store!(PostgresStore);
 super::session::impl_session_store!(PostgresStore);
+super::operator::impl_operator_store!(PostgresStore);
 
 #[cfg(test)]
 mod tests;

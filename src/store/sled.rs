@@ -2,7 +2,8 @@
 //!
 //! Trees (layouts in [`super::codec`]): `accounts`, `subscriptions`, `credits`, `audit`,
 //! `idempotency`, `confirmations`, `handoff_tickets`, `handoff_history`, `handoff_users`,
-//! `handoff_events`, `records`, `record_users`, `sessions` (not journaled: `store/session.rs`).
+//! `handoff_events`, `records`, `record_users`, `operators`, `console_sessions`, `sessions` (not
+//! journaled: `store/session.rs`).
 //! Commits go through group commit and the [journaled writer](super::journaled): each batch is
 //! planned, synced to the redo journal (`supportbot.journal` in the same directory), then applied
 //! to sled and acknowledged. sled writes its log out lazily; checkpoints (`Db::flush` +
@@ -63,32 +64,6 @@ fn io(e: sled::Error) -> StoreError {
     StoreError::Io(e.to_string())
 }
 
-/// Removes `snap.<lsn>.generating` files: snapshots sled began writing and
-/// never renamed into place because the process stopped first. sled 0.34
-/// counts them as snapshots when it opens and picks the newest name, which
-/// is the unfinished one, and then refuses to open with `Corruption`
-/// (spacejam/sled#1527, #1533; `tests/crash.rs` hit it about once in twenty
-/// runs of SIGKILLs). Removing them is safe: sled writes, syncs and renames
-/// a snapshot before it deletes the previous one, so the last finished
-/// snapshot is still there and the log since it is replayed as usual.
-fn discard_unfinished_snapshots(dir: &Path) -> Result<(), String> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("{}: {e}", dir.display())),
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("snap.") && name.ends_with(".generating") {
-            tracing::warn!(file = %name, "removing a snapshot sled did not finish writing");
-            std::fs::remove_file(entry.path())
-                .map_err(|e| format!("{}: {e}", entry.path().display()))?;
-        }
-    }
-    Ok(())
-}
-
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
@@ -111,7 +86,7 @@ impl SledStore {
             dir: dir.clone(),
             detail,
         };
-        discard_unfinished_snapshots(&dir).map_err(unopenable)?;
+        super::sled_dir::discard_unfinished_snapshots(&dir).map_err(unopenable)?;
         let opened = std::panic::catch_unwind(|| -> sled::Result<Trees> {
             // Durability comes from the journal and checkpoints flush explicitly, so
             // sled's timer thread would only compete with the writer for the disk.
@@ -180,6 +155,10 @@ impl SledStore {
 
     fn raw_commit_handoff(&self, w: HandoffWrite) -> Result<HandoffCommitted, StoreError> {
         self.writer.commit_handoff(w)
+    }
+
+    fn raw_commit_operator(&self, w: crate::operator::OperatorWrite) -> Result<(), StoreError> {
+        self.writer.commit_operator(w)
     }
 
     fn raw_commit_record(&self, w: RecordWrite) -> Result<(), StoreError> {
@@ -318,3 +297,4 @@ impl_store!(SledStore);
 super::handoff::impl_ticket_store!(SledStore);
 super::record::impl_record_store!(SledStore);
 super::session::impl_session_store!(SledStore);
+super::operator::impl_operator_store!(SledStore);

@@ -203,6 +203,8 @@ pub fn check(store: &AnyStore) -> Result<CheckReport, StoreError> {
     typed::<HistoryEntry>(raw, Tree::TicketHistory, &mut report)?;
     typed::<UserState>(raw, Tree::HandoffUsers, &mut report)?;
     typed::<TicketId>(raw, Tree::HandoffEvents, &mut report)?;
+    typed::<crate::operator::Operator>(raw, Tree::Operators, &mut report)?;
+    typed::<crate::operator::ConsoleSession>(raw, Tree::ConsoleSessions, &mut report)?;
     Ok(report)
 }
 

@@ -5,6 +5,7 @@
 use super::commit::{apply, Tx};
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{Committed, StoreError, WriteSet};
+use crate::operator::OperatorWrite;
 use crate::record::RecordWrite;
 
 /// One caller's writes: the lifecycle's, the handoff's or the record's. All go
@@ -22,6 +23,8 @@ pub(crate) enum StoreWrite {
     Handoff(HandoffWrite),
     /// A conversation-record write.
     Record(RecordWrite),
+    /// A console operator or session write.
+    Operator(OperatorWrite),
 }
 
 /// The result of a [`StoreWrite`].
@@ -33,6 +36,8 @@ pub(crate) enum StoreCommitted {
     Handoff(HandoffCommitted),
     /// Of a record write.
     Record,
+    /// Of an operator write.
+    Operator,
 }
 
 impl StoreCommitted {
@@ -45,6 +50,7 @@ impl StoreCommitted {
             StoreCommitted::Lifecycle(Committed::Applied)
                 | StoreCommitted::Handoff(HandoffCommitted::Applied)
                 | StoreCommitted::Record
+                | StoreCommitted::Operator
         )
     }
 
@@ -53,7 +59,7 @@ impl StoreCommitted {
     pub(crate) fn lifecycle(self) -> Result<Committed, StoreError> {
         match self {
             StoreCommitted::Lifecycle(c) => Ok(c),
-            StoreCommitted::Handoff(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
+            _ => Err(StoreError::CommitLost),
         }
     }
 
@@ -61,7 +67,7 @@ impl StoreCommitted {
     pub(crate) fn handoff(self) -> Result<HandoffCommitted, StoreError> {
         match self {
             StoreCommitted::Handoff(c) => Ok(c),
-            StoreCommitted::Lifecycle(_) | StoreCommitted::Record => Err(StoreError::CommitLost),
+            _ => Err(StoreError::CommitLost),
         }
     }
 
@@ -69,9 +75,15 @@ impl StoreCommitted {
     pub(crate) fn record(self) -> Result<(), StoreError> {
         match self {
             StoreCommitted::Record => Ok(()),
-            StoreCommitted::Lifecycle(_) | StoreCommitted::Handoff(_) => {
-                Err(StoreError::CommitLost)
-            }
+            _ => Err(StoreError::CommitLost),
+        }
+    }
+
+    /// The result of an operator write (see [`StoreCommitted::lifecycle`]).
+    pub(crate) fn operator(self) -> Result<(), StoreError> {
+        match self {
+            StoreCommitted::Operator => Ok(()),
+            _ => Err(StoreError::CommitLost),
         }
     }
 }
@@ -85,5 +97,8 @@ pub(crate) fn apply_write<X: Tx>(
         StoreWrite::Lifecycle(ws) => apply(tx, ws)?.map(StoreCommitted::Lifecycle),
         StoreWrite::Handoff(h) => super::handoff::apply(tx, h)?.map(StoreCommitted::Handoff),
         StoreWrite::Record(r) => super::record::apply(tx, r)?.map(|()| StoreCommitted::Record),
+        StoreWrite::Operator(o) => {
+            super::operator::apply(tx, o)?.map(|()| StoreCommitted::Operator)
+        }
     })
 }

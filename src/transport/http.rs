@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
@@ -23,6 +23,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tower_http::add_extension::AddExtension;
 use tower_http::timeout::{RequestBodyTimeout, Timeout};
 
 use super::metrics::Metrics;
@@ -117,10 +118,10 @@ pub async fn run(
             tracing::debug!(ip = %peer.ip(), "per-IP connection limit reached; closing");
             continue;
         };
-        let conn = http1.serve_connection(
-            TokioIo::new(stream),
-            TowerToHyperService::new(service.clone()),
-        );
+        // Handlers that need the client's address read it as `ConnectInfo`.
+        let with_peer = AddExtension::new(service.clone(), ConnectInfo(peer));
+        let conn =
+            http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(with_peer));
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {

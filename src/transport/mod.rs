@@ -10,6 +10,7 @@
 //!   Connector replies) and `POST /teams/webhook` (HMAC).
 //! - [`metrics`]: the Prometheus registry.
 
+pub mod console;
 pub mod discord;
 pub mod http;
 pub mod metrics;

@@ -38,12 +38,17 @@ async fn serve_banner(cmd: Command) -> Vec<String> {
     let (lines, reader) = tokio::task::spawn_blocking(move || {
         let mut reader = BufReader::new(stdout);
         let mut lines = Vec::new();
-        // Address, lifecycle, handoff-discord, handoff-teams, teams,
-        // discord-http, discord-gateway.
-        for _ in 0..7 {
+        // The address, then one line per part; the gateway's comes last.
+        while lines.len() < 20 {
             let mut line = String::new();
-            reader.read_line(&mut line).expect("read");
+            if reader.read_line(&mut line).expect("read") == 0 {
+                break;
+            }
+            let last = line.contains("discord-gateway:");
             lines.push(line.trim_end().to_owned());
+            if last {
+                break;
+            }
         }
         (lines, reader)
     })

@@ -95,6 +95,9 @@ pub enum AdminCommand {
     /// The store itself: copy sled into PostgreSQL, check either.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Operator-console accounts: add, remove, list.
+    #[command(subcommand)]
+    Operator(crate::cli::operator::OperatorCommand),
 }
 
 /// `admin store …`.
