@@ -205,7 +205,7 @@ pub fn authorize(
 
 fn check_evidence(identity: &Identity) -> Result<(), Denied> {
     if matches!(identity.evidence, Evidence::Unverified)
-        || identity.platform == Platform::TeamsWebhook
+        || matches!(identity.platform, Platform::TeamsWebhook | Platform::Web)
     {
         return Err(Denied::new(DenyReason::Unverified));
     }
@@ -285,7 +285,7 @@ pub fn authorize_read(
                 (_, None) => return Err(Denied::new(DenyReason::DirectMessage)),
                 (Platform::Discord, Some(g)) => account.has_discord_guild(g),
                 (Platform::Teams | Platform::TeamsWebhook, Some(t)) => account.has_teams_tenant(t),
-                (Platform::Cli, Some(_)) => false,
+                (Platform::Cli | Platform::Web, Some(_)) => false,
             };
             let vouched = !matches!(
                 denied.reason,

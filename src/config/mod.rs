@@ -20,6 +20,7 @@ use serde::Deserialize;
 mod discord;
 mod http;
 mod teams;
+mod web;
 #[cfg(test)]
 mod tests;
 
@@ -34,6 +35,7 @@ pub use teams::{
     TeamsAgentsChannel, TeamsBotSettings, TeamsFile, TeamsSettings, DEFAULT_TEAMS_ISSUER,
     DEFAULT_TEAMS_OPENID_METADATA, DEFAULT_TEAMS_SCOPE, DEFAULT_TEAMS_TOKEN_URL,
 };
+pub use web::{parse_origin, WebFile, WebSettings, DEFAULT_WEB_RATE_PER_MINUTE, WEB_SECRET_FILE};
 
 /// Default data directory (relative to the working directory).
 pub const DEFAULT_DATA_DIR: &str = "./data";
@@ -98,6 +100,8 @@ pub struct FileSettings {
     pub discord_agent_ids: Option<String>,
     /// Microsoft Teams (`[teams]`).
     pub teams: Option<TeamsFile>,
+    /// The web chat (`[web]`).
+    pub web: Option<WebFile>,
     /// Messages in a row the bot may not understand before it hands the
     /// conversation to a person (default 2).
     pub handoff_after_misses: Option<String>,
@@ -132,6 +136,8 @@ pub struct Settings {
     pub discord: DiscordSettings,
     /// Microsoft Teams bot and outgoing webhook.
     pub teams: TeamsSettings,
+    /// The web chat and Direct Line.
+    pub web: WebSettings,
     /// Handing conversations to people.
     pub handoff: crate::handoff::HandoffPolicy,
     /// The conversation record.
@@ -297,6 +303,7 @@ impl Settings {
             policy_file: path("policy_file", file.policy_file.clone()),
             discord: discord::settings(&src, &file)?,
             teams: teams::settings(&src, file.teams.clone().unwrap_or_default())?,
+            web: web::settings(&src, file.web.clone().unwrap_or_default())?,
             handoff: handoff_policy(&src, &file)?,
             record: record_policy(&src, &file)?,
             auth: file.auth,

@@ -31,6 +31,9 @@ pub enum Platform {
     Teams,
     /// A Microsoft Teams outgoing webhook.
     TeamsWebhook,
+    /// The web chat (`/chat`, the widget, Direct Line clients): anonymous
+    /// visitors, always [`Evidence::Unverified`].
+    Web,
 }
 
 impl Platform {
@@ -41,6 +44,7 @@ impl Platform {
             Platform::Discord => "discord",
             Platform::Teams => "teams",
             Platform::TeamsWebhook => "teams_webhook",
+            Platform::Web => "web",
         }
     }
 }
@@ -82,7 +86,8 @@ pub enum Evidence {
         /// The Entra object id of the sender.
         aad_object_id: Option<String>,
     },
-    /// Nothing verifiable (Teams outgoing webhook): never grants a role.
+    /// Nothing verifiable (Teams outgoing webhook, web chat visitors): never
+    /// grants a role.
     Unverified,
 }
 

@@ -45,6 +45,7 @@ impl UserRef {
             "discord" => Platform::Discord,
             "teams" => Platform::Teams,
             "teams_webhook" => Platform::TeamsWebhook,
+            "web" => Platform::Web,
             _ => return Err(bad()),
         };
         if id.is_empty() || id.contains('\0') {

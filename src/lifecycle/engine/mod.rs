@@ -174,7 +174,7 @@ impl<S: Store> Engine<S> {
                 crate::model::Platform::Teams | crate::model::Platform::TeamsWebhook => {
                     a.has_teams_tenant(scope)
                 }
-                crate::model::Platform::Cli => false,
+                crate::model::Platform::Cli | crate::model::Platform::Web => false,
             };
             if bound && a.closed_at.is_none() {
                 return Ok(Some(a.id));
