@@ -213,9 +213,9 @@ fn web(settings: &Settings, bot: &Arc<Bot>) -> anyhow::Result<Mounted> {
             ..Mounted::default()
         });
     }
-    let key = web
-        .token_key(&settings.data_dir)
-        .context("web chat: cannot read or create the token key (set SUPPORTBOT_WEB_TOKEN_SECRET)")?;
+    let key = web.token_key(&settings.data_dir).context(
+        "web chat: cannot read or create the token key (set SUPPORTBOT_WEB_TOKEN_SECRET)",
+    )?;
     let state = crate::transport::web::WebState::new(bot.clone(), web, key);
     let origins = if web.allowed_origins.is_empty() {
         "own origin only".to_owned()

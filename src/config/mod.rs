@@ -20,9 +20,9 @@ use serde::Deserialize;
 mod discord;
 mod http;
 mod teams;
-mod web;
 #[cfg(test)]
 mod tests;
+mod web;
 
 pub use discord::{
     proxy_origin, ApiBase, BadApiBase, DiscordSettings, RegisterTarget, DEFAULT_DISCORD_API_BASE,

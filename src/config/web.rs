@@ -118,7 +118,9 @@ pub(super) fn settings(src: &Sources<'_>, file: WebFile) -> Result<WebSettings, 
         for origin in p.value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
             web.allowed_origins
                 .push(parse_origin(origin).ok_or_else(|| {
-                    p.invalid(format!("{origin:?} is not an origin like https://help.example.com"))
+                    p.invalid(format!(
+                        "{origin:?} is not an origin like https://help.example.com"
+                    ))
                 })?);
         }
     }

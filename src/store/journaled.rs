@@ -7,10 +7,10 @@
 
 use std::path::Path;
 
-use super::write::{apply_write, StoreCommitted, StoreWrite};
 use super::group_commit::Backend;
 use super::journal::{Journal, JournalOp, DEFAULT_CAPACITY};
 use super::overlay::{Base, Overlay};
+use super::write::{apply_write, StoreCommitted, StoreWrite};
 use crate::lifecycle::StoreError;
 
 /// What the journaled writer needs from a storage engine.

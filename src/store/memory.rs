@@ -8,8 +8,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::codec::Tree;
 use super::commit::Tx;
-use super::write::{apply_write, StoreCommitted, StoreWrite};
 use super::raw::{self, impl_store, Raw, Visitor};
+use super::write::{apply_write, StoreCommitted, StoreWrite};
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{
     Account, AuditRecord, ConfirmationId, Credit, IdempotencyRecord, PendingConfirmation,

@@ -19,9 +19,9 @@ mod overlay;
 pub mod postgres;
 mod raw;
 mod record;
-mod write;
 pub mod sled;
 pub mod transfer;
+mod write;
 
 pub use self::memory::MemoryStore;
 pub use self::postgres::PostgresStore;

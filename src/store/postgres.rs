@@ -50,8 +50,8 @@ pub use self::migrate::SCHEMA_VERSION;
 use self::pool::{connection_lost, describe, lock, lost_race, wait, Conn, Pool, PoolState};
 use self::tx::PgTx;
 use super::codec::Tree;
-use super::write::{apply_write, StoreCommitted, StoreWrite};
 use super::raw::{self, impl_store};
+use super::write::{apply_write, StoreCommitted, StoreWrite};
 use crate::handoff::{HandoffCommitted, HandoffWrite};
 use crate::lifecycle::{
     Account, AuditRecord, ConfirmationId, Credit, IdempotencyRecord, PendingConfirmation,

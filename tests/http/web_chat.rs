@@ -70,8 +70,10 @@ async fn a_norwegian_question_is_answered_in_norwegian_on_the_stream_and_in_poll
     assert_eq!(one.len(), 1);
 
     // A second message arrives on the same stream with the next watermark.
-    chat.post(json!({"type": "message", "text": "Hvordan sier jeg opp abonnementet?", "locale": "nb-NO"}))
-        .await;
+    chat.post(
+        json!({"type": "message", "text": "Hvordan sier jeg opp abonnementet?", "locale": "nb-NO"}),
+    )
+    .await;
     let (second, watermark) = next_bot_message(&mut socket).await;
     assert_eq!(answer_key(&second), "cancel");
     assert_eq!(second["locale"], "nb-NO");
@@ -90,7 +92,12 @@ async fn a_norwegian_question_is_answered_in_norwegian_on_the_stream_and_in_poll
         .expect("request");
     assert_eq!(stolen.status().as_u16(), 403);
     let forged = format!("{}x", chat.token);
-    let (status, _) = Chat { token: forged, ..chat }.post(json!({"type": "message", "text": "hi"})).await;
+    let (status, _) = Chat {
+        token: forged,
+        ..chat
+    }
+    .post(json!({"type": "message", "text": "hi"}))
+    .await;
     assert_eq!(status, 403);
 }
 
@@ -110,7 +117,9 @@ async fn choice_and_feedback_buttons_come_back_as_messages_the_bot_understands()
         .unwrap_or_else(|| panic!("no cancel choice in {choose}"));
     assert_eq!(cancel["type"], "imBack");
     // imBack: the button's value comes back as the message text.
-    let picked = chat.say(cancel["value"].as_str().expect("value"), "en-US").await;
+    let picked = chat
+        .say(cancel["value"].as_str().expect("value"), "en-US")
+        .await;
     assert_eq!(answer_key(&picked), "cancel", "{picked}");
 
     // "Did this help?" → no → "ask a person" opens a ticket.
@@ -199,7 +208,10 @@ async fn markup_in_user_text_never_comes_back_as_markup() {
         .unwrap_or("")
         .to_owned();
     assert!(csp.contains("script-src 'self'"), "{csp}");
-    assert!(csp.contains(&format!("frame-ancestors 'self' {ALLOWED}")), "{csp}");
+    assert!(
+        csp.contains(&format!("frame-ancestors 'self' {ALLOWED}")),
+        "{csp}"
+    );
     assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     let html = page.text().await.unwrap_or_default();
@@ -216,7 +228,10 @@ async fn cors_allows_listed_origins_only_and_rates_are_limited() {
         http.request(reqwest::Method::OPTIONS, url.as_str())
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization,x-ms-bot-agent")
+            .header(
+                "access-control-request-headers",
+                "authorization,x-ms-bot-agent",
+            )
             .send()
     };
     let ok = preflight(ALLOWED).await.expect("preflight");
@@ -244,8 +259,30 @@ async fn cors_allows_listed_origins_only_and_rates_are_limited() {
     let chat = Chat::start(&served).await;
     let mut statuses = Vec::new();
     for _ in 0..9 {
-        statuses.push(chat.post(json!({"type": "message", "text": "hello"})).await.0);
+        statuses.push(
+            chat.post(json!({"type": "message", "text": "hello"}))
+                .await
+                .0,
+        );
     }
     assert_eq!(&statuses[..8], &[200; 8], "{statuses:?}");
     assert_eq!(statuses[8], 429, "{statuses:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_join_event_is_greeted_once_in_the_visitors_language() {
+    let served = serve(&env());
+    let chat = Chat::start(&served).await;
+    let join = json!({"type": "event", "name": "webchat/join", "locale": "nb-NO"});
+    let (status, _) = chat.post(join.clone()).await;
+    assert_eq!(status, 200);
+    let (all, watermark) = chat.poll(None).await;
+    assert_eq!(all.len(), 1, "the greeting and no echo: {all:?}");
+    assert_eq!(all[0]["from"]["role"], "bot");
+    assert_eq!(all[0]["locale"], "nb-NO");
+    assert_eq!(answer_key(&all[0]), "help", "{}", all[0]);
+    // A second join (a page resuming the conversation) is not greeted.
+    chat.post(join).await;
+    let (again, _) = chat.poll(Some(&watermark)).await;
+    assert!(again.is_empty(), "{again:?}");
 }

@@ -77,11 +77,8 @@ fn close(out: &mut String, end: TagEnd, links: &mut Vec<bool>) {
         TagEnd::Emphasis => out.push_str("</em>"),
         TagEnd::Strong => out.push_str("</strong>"),
         TagEnd::Strikethrough => out.push_str("</del>"),
-        TagEnd::Link => {
-            if links.pop() == Some(true) {
-                out.push_str("</a>");
-            }
-        }
+        // The guard pops every link; only kept ones close an <a>.
+        TagEnd::Link if links.pop() == Some(true) => out.push_str("</a>"),
         _ => {}
     }
 }

@@ -15,6 +15,8 @@ use crate::model::{
 
 /// The bot's id and name in activities.
 pub const BOT_ID: &str = "supportbot";
+/// The event a page sends once its conversation is open.
+pub const JOIN_EVENT: &str = "webchat/join";
 /// Longest text accepted from a visitor, in characters; the rest is cut.
 pub const MAX_TEXT_CHARS: usize = 4000;
 
@@ -35,6 +37,9 @@ pub struct Incoming {
     /// A `postBack` button's value.
     #[serde(default)]
     pub value: Option<Value>,
+    /// An event's name (`webchat/join` asks for the greeting).
+    #[serde(default)]
+    pub name: Option<String>,
     /// Web Chat's `channelData.clientActivityID`, echoed back so the client
     /// knows its message arrived.
     #[serde(default)]
@@ -62,9 +67,20 @@ impl Incoming {
         (!text.trim().is_empty()).then_some(Message::Text(text))
     }
 
+    /// Whether this is the page's `webchat/join` event: the visitor opened
+    /// the chat and should be greeted (Web Chat's convention, as Teams'
+    /// `conversationUpdate` is there).
+    pub fn is_join(&self) -> bool {
+        self.kind == "event" && self.name.as_deref() == Some(JOIN_EVENT)
+    }
+
     /// The client's own activity id, if it sent a short one.
     pub fn client_id(&self) -> Option<String> {
-        let id = self.channel_data.as_ref()?.get("clientActivityID")?.as_str()?;
+        let id = self
+            .channel_data
+            .as_ref()?
+            .get("clientActivityID")?
+            .as_str()?;
         (id.len() <= 100).then(|| id.to_owned())
     }
 }
@@ -76,7 +92,8 @@ pub fn locales(activity_locale: Option<&str>, accept_language: Option<&str>) -> 
         !t.is_empty()
             && t.len() <= 35
             && t != "*"
-            && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
     let mut out: Vec<String> = activity_locale
         .map(str::trim)
@@ -212,7 +229,10 @@ mod tests {
         );
         let a = incoming(json!({"type": "message", "text": " 2 "}));
         assert_eq!(a.message(), Some(Message::Text(" 2 ".into())));
-        assert_eq!(incoming(json!({"type": "message", "text": " "})).message(), None);
+        assert_eq!(
+            incoming(json!({"type": "message", "text": " "})).message(),
+            None
+        );
         let bad = incoming(json!({"type": "message",
             "value": {"action": "feedback", "answer": "cancel", "choice": "maybe"}}));
         assert_eq!(bad.message(), None);

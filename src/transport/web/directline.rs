@@ -6,7 +6,7 @@
 //! conversations/{id}` (reconnect), `POST` and `GET` (polling with
 //! `watermark`) `conversations/{id}/activities`. A message is answered before
 //! the `POST` returns; the answer reaches the client through the stream or
-//! the next poll.
+//! the next poll. The event `webchat/join` gets the greeting, once.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use super::activity::{self, Incoming};
 use super::token::{fresh_grant, Grant, TokenError, TOKEN_TTL_SECS};
 use super::WebState;
+use crate::model::Message;
 
 /// Longest the bot may take for one message before the client is told to
 /// try again (the answer still lands in the queue when it comes).
@@ -34,6 +35,23 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
         Json(json!({"error": {"code": code, "message": message}})),
     )
         .into_response()
+}
+
+/// Why a request gets no conversation: turned into its response only at
+/// the handler (a `Response` is too large to pass around as an error).
+#[derive(Debug)]
+enum Refusal {
+    Token(TokenError),
+    TooMany(u64),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Token(e) => refused(e),
+            Refusal::TooMany(seconds) => too_many(seconds),
+        }
+    }
 }
 
 fn refused(e: TokenError) -> Response {
@@ -73,22 +91,25 @@ pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-fn grant_of(state: &WebState, headers: &HeaderMap) -> Result<Grant, Response> {
-    let token = bearer(headers).ok_or_else(|| refused(TokenError::Missing))?;
-    state.tokens.check(token, now()).map_err(refused)
+fn grant_of(state: &WebState, headers: &HeaderMap) -> Result<Grant, Refusal> {
+    let token = bearer(headers).ok_or(Refusal::Token(TokenError::Missing))?;
+    state.tokens.check(token, now()).map_err(Refusal::Token)
 }
 
-fn grant_for(state: &WebState, headers: &HeaderMap, id: &str) -> Result<Grant, Response> {
-    let token = bearer(headers).ok_or_else(|| refused(TokenError::Missing))?;
-    state.tokens.check_for(token, id, now()).map_err(refused)
+fn grant_for(state: &WebState, headers: &HeaderMap, id: &str) -> Result<Grant, Refusal> {
+    let token = bearer(headers).ok_or(Refusal::Token(TokenError::Missing))?;
+    state
+        .tokens
+        .check_for(token, id, now())
+        .map_err(Refusal::Token)
 }
 
 /// A new anonymous conversation, limited per client address.
-fn new_grant(state: &WebState, peer: SocketAddr) -> Result<Grant, Response> {
+fn new_grant(state: &WebState, peer: SocketAddr) -> Result<Grant, Refusal> {
     state
         .addresses
         .take(&peer.ip().to_string())
-        .map_err(too_many)?;
+        .map_err(Refusal::TooMany)?;
     Ok(fresh_grant(now()))
 }
 
@@ -136,7 +157,7 @@ pub async fn generate(
 ) -> Response {
     match new_grant(&state, peer) {
         Ok(grant) => Json(token_body(&state, &grant)).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -150,7 +171,7 @@ pub async fn refresh(State(state): State<WebState>, headers: HeaderMap) -> Respo
             };
             Json(token_body(&state, &grant)).into_response()
         }
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -171,7 +192,7 @@ pub async fn start(
             Json(conversation_body(&state, &headers, &grant, "")),
         )
             .into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -200,7 +221,7 @@ pub async fn resume(
             let w = w.value().map(|w| w.to_string()).unwrap_or_default();
             Json(conversation_body(&state, &headers, &grant, &w)).into_response()
         }
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -212,7 +233,7 @@ pub async fn activities(
     headers: HeaderMap,
 ) -> Response {
     if let Err(r) = grant_for(&state, &headers, &id) {
-        return r;
+        return r.into_response();
     }
     let (list, watermark) = state.queues.since(&id, w.value());
     Json(json!({"activities": list, "watermark": watermark.to_string()})).into_response()
@@ -228,25 +249,41 @@ pub async fn post_activity(
 ) -> Response {
     let grant = match grant_for(&state, &headers, &id) {
         Ok(g) => g,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let incoming: Incoming = match serde_json::from_slice(&body) {
         Ok(a) => a,
         Err(_) => return error(StatusCode::BAD_REQUEST, "BadArgument", "not an activity"),
     };
-    if incoming.kind != "message" {
-        // Typing indicators and events are accepted and dropped.
+    // The greeting, once: only into a conversation that is still empty
+    // (a reloaded page resuming its conversation is not greeted again).
+    let join = incoming.is_join() && state.queues.since(&id, None).0.is_empty();
+    if incoming.kind != "message" && !join {
+        // Typing indicators and other events are accepted and dropped.
         return Json(json!({"id": format!("{id}|-")})).into_response();
     }
-    let Some(message) = incoming.message() else {
-        return error(StatusCode::BAD_REQUEST, "BadArgument", "message without text");
+    let message = match (join, incoming.message()) {
+        (true, _) => Message::Help { topic: None },
+        (false, Some(m)) => m,
+        (false, None) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "BadArgument",
+                "message without text",
+            )
+        }
     };
     if let Err(seconds) = state.visitors.take(&grant.visitor) {
         return too_many(seconds);
     }
     let at = chrono::Utc::now();
-    let echo = activity::echo(&incoming, &grant.visitor, &id, at);
-    let event = state.queues.push(&id, echo);
+    // The join is not something the visitor said: it gets no echo.
+    let event = if join {
+        format!("{id}|join")
+    } else {
+        let echo = activity::echo(&incoming, &grant.visitor, &id, at);
+        state.queues.push(&id, echo)
+    };
     let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     let locales = activity::locales(incoming.locale.as_deref(), accept);
     let inbound = activity::inbound(&grant.visitor, &id, &event, locales, message, at);
@@ -267,7 +304,11 @@ pub async fn post_activity(
         Ok(Ok(())) => Json(json!({"id": event})).into_response(),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "web: answering a message failed");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "ServiceError", "no answer")
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ServiceError",
+                "no answer",
+            )
         }
         Err(_) => {
             tracing::warn!("web: answer still running after the wait; it will be queued");

@@ -84,7 +84,10 @@ pub fn routes(state: WebState) -> Router {
             "/v3/directline/conversations/{id}/activities",
             post(dl::post_activity).get(dl::activities),
         )
-        .route("/v3/directline/conversations/{id}/stream", get(stream::open))
+        .route(
+            "/v3/directline/conversations/{id}/stream",
+            get(stream::open),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             pages::cors,

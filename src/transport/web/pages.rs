@@ -40,7 +40,7 @@ fn allowed(state: &WebState, headers: &HeaderMap, origin: &str) -> bool {
                 .or_else(|| origin.strip_prefix("https://"))
                 == Some(host.as_str())
         });
-    own || state.origins.iter().any(|o| *o == origin)
+    own || state.origins.contains(&origin)
 }
 
 /// The origin check and CORS headers of every Direct Line route.
@@ -51,7 +51,10 @@ pub async fn cors(State(state): State<WebState>, request: Request, next: Next) -
     };
     let text = origin.to_str().unwrap_or("");
     if !allowed(&state, headers, text) {
-        tracing::info!(origin = text, "web: refused a request from an origin not allowed");
+        tracing::info!(
+            origin = text,
+            "web: refused a request from an origin not allowed"
+        );
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     if request.method() == Method::OPTIONS {
@@ -97,7 +100,10 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     let mut response = body.into_response();
     let h = response.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
     secure(h);
     response
 }

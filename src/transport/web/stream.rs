@@ -81,9 +81,11 @@ pub async fn open(
                 return;
             }
         };
-        let mut config = WebSocketConfig::default();
-        config.max_message_size = Some(MAX_CLIENT_FRAME);
-        config.max_frame_size = Some(MAX_CLIENT_FRAME);
+        let config = WebSocketConfig {
+            max_message_size: Some(MAX_CLIENT_FRAME),
+            max_frame_size: Some(MAX_CLIENT_FRAME),
+            ..WebSocketConfig::default()
+        };
         let socket =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;

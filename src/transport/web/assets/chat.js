@@ -149,6 +149,11 @@
       token = c.token;
       document.body.setAttribute("data-conversation", conversation);
       connect(c.streamUrl);
+      // Asks for the greeting (answered once per conversation).
+      api("POST", "/conversations/" + conversation + "/activities",
+        { type: "event", name: "webchat/join", locale: locale }).catch(function () {});
+      // Lets the embedding site (and our browser tests) measure time to ready.
+      if (window.performance && performance.mark) { performance.mark("supportbot-ready"); }
       setInterval(function () {
         api("POST", "/tokens/refresh").then(function (t) { token = t.token; }, function () {});
       }, 20 * 60 * 1000);
