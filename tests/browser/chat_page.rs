@@ -42,10 +42,13 @@ async fn a_norwegian_question_is_answered_as_html_and_typed_markup_stays_text() 
             "var li = document.querySelectorAll('#log li.bot')[arguments[0]];
              return {links: li.querySelectorAll('a[href^=\"https://\"]').length,
                      items: li.querySelectorAll('ul li').length,
-                     strong: li.querySelectorAll('strong').length};",
+                     strong: li.querySelectorAll('strong').length,
+                     itemPadding: getComputedStyle(li.querySelector('ul li')).paddingTop};",
             json!([index]),
         )
         .await;
+    // Bubbles are the log's own items; the answer's list items are not.
+    assert_eq!(shape["itemPadding"], "0px", "list items styled as bubbles: {shape}");
     assert!(
         shape["links"].as_u64() >= Some(1),
         "a link in the answer: {shape}"
