@@ -48,7 +48,10 @@ async fn a_norwegian_question_is_answered_as_html_and_typed_markup_stays_text() 
         )
         .await;
     // Bubbles are the log's own items; the answer's list items are not.
-    assert_eq!(shape["itemPadding"], "0px", "list items styled as bubbles: {shape}");
+    assert_eq!(
+        shape["itemPadding"], "0px",
+        "list items styled as bubbles: {shape}"
+    );
     assert!(
         shape["links"].as_u64() >= Some(1),
         "a link in the answer: {shape}"
