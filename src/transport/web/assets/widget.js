@@ -14,13 +14,24 @@
     var frame = null;
     var button = document.createElement("button");
     button.type = "button";
-    button.textContent = "💬";
+    // A drawn speech bubble, not an emoji: systems without an emoji font
+    // showed an empty box.
+    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "26");
+    svg.setAttribute("height", "26");
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+    path.setAttribute("fill", "#fff");
+    svg.appendChild(path);
+    button.appendChild(svg);
     button.setAttribute("aria-label", title);
     button.setAttribute("data-supportbot", "open");
     var s = button.style;
     s.position = "fixed"; s.right = "20px"; s.bottom = "20px"; s.zIndex = "2147483000";
     s.width = "56px"; s.height = "56px"; s.borderRadius = "50%"; s.border = "0";
-    s.background = "#2b59c3"; s.color = "#fff"; s.fontSize = "24px"; s.cursor = "pointer";
+    s.background = "#2b59c3"; s.cursor = "pointer"; s.padding = "0"; s.lineHeight = "0";
     s.boxShadow = "0 2px 10px rgba(0,0,0,.25)";
     button.addEventListener("click", function () {
       if (!frame) {
