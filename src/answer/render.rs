@@ -7,7 +7,10 @@
 //! where it is cut). Limits count Unicode scalar values (`char`s).
 
 mod chunk;
+mod html;
 mod writer;
+
+pub use html::html;
 
 /// Discord's limit for a message's `content`.
 pub const DISCORD_CONTENT_LIMIT: usize = 2000;

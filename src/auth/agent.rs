@@ -134,5 +134,10 @@ mod tests {
             evidence: Evidence::Unverified,
         };
         assert!(authorize_agent(&webhook, &r).is_err());
+        let visitor = Identity {
+            platform: Platform::Web,
+            ..webhook
+        };
+        assert!(authorize_agent(&visitor, &r).is_err());
     }
 }

@@ -213,7 +213,7 @@ pub fn authorize(
 
 fn check_evidence(identity: &Identity) -> Result<(), Denied> {
     if matches!(identity.evidence, Evidence::Unverified)
-        || identity.platform == Platform::TeamsWebhook
+        || matches!(identity.platform, Platform::TeamsWebhook | Platform::Web)
     {
         return Err(Denied::new(DenyReason::Unverified));
     }
@@ -300,7 +300,7 @@ pub fn authorize_read(
                 (_, None) => return Err(Denied::new(DenyReason::DirectMessage)),
                 (Platform::Discord, Some(g)) => account.has_discord_guild(g),
                 (Platform::Teams | Platform::TeamsWebhook, Some(t)) => account.has_teams_tenant(t),
-                (Platform::Cli | Platform::Console, Some(_)) => false,
+                (Platform::Cli | Platform::Console | Platform::Web, Some(_)) => false,
             };
             let vouched = !matches!(
                 denied.reason,

@@ -16,7 +16,7 @@ pub fn unbound_refusal(identity: &Identity, cfg: &AuthConfig) -> Option<Denied> 
 /// before any account is looked at: such channels get help answers only.
 pub fn anonymous_refusal(identity: &Identity) -> Option<Denied> {
     let anonymous = matches!(identity.evidence, Evidence::Unverified)
-        || identity.platform == Platform::TeamsWebhook;
+        || matches!(identity.platform, Platform::TeamsWebhook | Platform::Web);
     anonymous.then(|| Denied::new(DenyReason::Unverified))
 }
 

@@ -92,6 +92,12 @@ fn authorization_table() {
         scope: Some(TENANT.into()),
         evidence: Evidence::Unverified,
     };
+    let web = Identity {
+        platform: Platform::Web,
+        user_id: "v-1".into(),
+        scope: None,
+        evidence: Evidence::Unverified,
+    };
     let forged_cli = Identity {
         platform: Platform::Discord,
         evidence: Evidence::LocalOperator,
@@ -165,6 +171,7 @@ fn authorization_table() {
             Err(DirectMessage),
         ),
         ("teams outgoing webhook", webhook, Err(Unverified)),
+        ("web chat visitor", web, Err(Unverified)),
         (
             "evidence from another platform",
             forged_cli,
@@ -242,6 +249,17 @@ fn an_unverified_sender_in_a_bound_tenant_reads_nothing() {
         Err(DenyReason::Unverified)
     );
     assert!(anonymous_refusal(&webhook).is_some());
+    // A web visitor, even one whose (forged) evidence claims to be the
+    // local operator, is anonymous.
+    let visitor = Identity {
+        platform: Platform::Web,
+        user_id: "operator".into(),
+        scope: Some(TENANT.into()),
+        evidence: Evidence::LocalOperator,
+    };
+    assert!(anonymous_refusal(&visitor).is_some());
+    assert!(authorize_read(&visitor, &account(), &cfg()).is_err());
+    assert!(authorize_operator(&visitor, &cfg()).is_err());
     assert!(anonymous_refusal(&teams(Some("aad-admin"), Some(TENANT))).is_none());
 }
 

@@ -90,6 +90,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
     let reloads = super::console::Reloads::default();
     for mounted in [
         super::console::mount(settings, &bot, console_services, &reloads)?,
+        web(settings, &bot)?,
         teams(settings, &bot)?,
         discord_http(settings, &bot, &metrics)?,
         discord_gateway(settings, &bot, &metrics, stopped())?,
@@ -201,6 +202,34 @@ fn say(text: &str) {
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         tracing::debug!(error = %e, "stdout is closed; the banner was not printed");
     }
+}
+
+/// The web chat and Direct Line, unless switched off.
+fn web(settings: &Settings, bot: &Arc<Bot>) -> anyhow::Result<Mounted> {
+    let web = &settings.web;
+    if !web.enabled {
+        return Ok(Mounted {
+            lines: vec!["web: off (SUPPORTBOT_WEB_ENABLED=false)".into()],
+            ..Mounted::default()
+        });
+    }
+    let key = web.token_key(&settings.data_dir).context(
+        "web chat: cannot read or create the token key (set SUPPORTBOT_WEB_TOKEN_SECRET)",
+    )?;
+    let state = crate::transport::web::WebState::new(bot.clone(), web, key);
+    let origins = if web.allowed_origins.is_empty() {
+        "own origin only".to_owned()
+    } else {
+        web.allowed_origins.join(", ")
+    };
+    Ok(Mounted {
+        lines: vec![format!(
+            "web: on (GET /chat, GET /widget.js, Direct Line under /v3/directline; origins: {origins}; {} messages per visitor per minute)",
+            web.rate_per_minute
+        )],
+        routes: Some(crate::transport::web::routes(state)),
+        task: None,
+    })
 }
 
 /// The Teams bot and outgoing webhook, each when its settings are present.

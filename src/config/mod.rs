@@ -24,6 +24,7 @@ mod shards;
 mod teams;
 #[cfg(test)]
 mod tests;
+mod web;
 
 pub use console::{
     operator_password_from_env, ConsoleFile, ConsoleSettings, OPERATOR_PASSWORD_VAR,
@@ -40,6 +41,7 @@ pub use teams::{
     TeamsAgentsChannel, TeamsBotSettings, TeamsFile, TeamsSettings, DEFAULT_TEAMS_ISSUER,
     DEFAULT_TEAMS_OPENID_METADATA, DEFAULT_TEAMS_SCOPE, DEFAULT_TEAMS_TOKEN_URL,
 };
+pub use web::{parse_origin, WebFile, WebSettings, DEFAULT_WEB_RATE_PER_MINUTE, WEB_SECRET_FILE};
 
 /// Default data directory (relative to the working directory).
 pub const DEFAULT_DATA_DIR: &str = "./data";
@@ -111,6 +113,8 @@ pub struct FileSettings {
     pub teams: Option<TeamsFile>,
     /// The operator console (`[console]`).
     pub console: Option<ConsoleFile>,
+    /// The web chat (`[web]`).
+    pub web: Option<WebFile>,
     /// Messages in a row the bot may not understand before it hands the
     /// conversation to a person (default 2).
     pub handoff_after_misses: Option<String>,
@@ -145,6 +149,8 @@ pub struct Settings {
     pub discord: DiscordSettings,
     /// Microsoft Teams bot and outgoing webhook.
     pub teams: TeamsSettings,
+    /// The web chat and Direct Line.
+    pub web: WebSettings,
     /// Handing conversations to people.
     pub handoff: crate::handoff::HandoffPolicy,
     /// The conversation record.
@@ -321,6 +327,7 @@ impl Settings {
             policy_file: path("policy_file", file.policy_file.clone()),
             discord: discord::settings(&src, &file)?,
             teams: teams::settings(&src, file.teams.clone().unwrap_or_default())?,
+            web: web::settings(&src, file.web.clone().unwrap_or_default())?,
             handoff: handoff_policy(&src, &file)?,
             record: record_policy(&src, &file)?,
             console: console::settings(&src, file.console.clone().unwrap_or_default())?,

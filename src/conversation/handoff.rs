@@ -248,8 +248,10 @@ pub(super) async fn agent(
 /// Adds "Did this help?" to an answer to a support request on a platform
 /// with buttons (not to greetings, help, choices or command answers).
 fn offer_feedback(bot: &Bot, reply: &mut Reply, platform: Platform, chain: &LocaleChain) {
-    if !matches!(platform, Platform::Discord | Platform::Teams)
-        || !reply.buttons.is_empty()
+    if !matches!(
+        platform,
+        Platform::Discord | Platform::Teams | Platform::Web
+    ) || !reply.buttons.is_empty()
         || !reply.choices.is_empty()
     {
         return;

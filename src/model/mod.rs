@@ -33,6 +33,9 @@ pub enum Platform {
     TeamsWebhook,
     /// The operator console (`serve`, under `/console`): a signed-in operator.
     Console,
+    /// The web chat (`/chat`, the widget, Direct Line clients): anonymous
+    /// visitors, always [`Evidence::Unverified`].
+    Web,
 }
 
 impl Platform {
@@ -44,6 +47,7 @@ impl Platform {
             Platform::Teams => "teams",
             Platform::TeamsWebhook => "teams_webhook",
             Platform::Console => "console",
+            Platform::Web => "web",
         }
     }
 }
@@ -85,7 +89,8 @@ pub enum Evidence {
         /// The Entra object id of the sender.
         aad_object_id: Option<String>,
     },
-    /// Nothing verifiable (Teams outgoing webhook): never grants a role.
+    /// Nothing verifiable (Teams outgoing webhook, web chat visitors): never
+    /// grants a role.
     Unverified,
     /// A valid console session of an operator with the admin role (built
     /// only by `operator::SignedIn::identity`, which only a checked session

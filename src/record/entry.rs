@@ -46,6 +46,7 @@ impl UserRef {
             "teams" => Platform::Teams,
             "teams_webhook" => Platform::TeamsWebhook,
             "console" => Platform::Console,
+            "web" => Platform::Web,
             _ => return Err(bad()),
         };
         if id.is_empty() || id.contains('\0') {

@@ -19,7 +19,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -89,7 +88,11 @@ pub async fn run(
         .header_read_timeout(limits.header_timeout);
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let per_ip = PerIp::new(limits.max_connections_per_ip);
-    let graceful = GracefulShutdown::new();
+    // Graceful shutdown by hand (hyper-util's `GracefulShutdown` does not
+    // take upgradeable connections): each connection holds a `done_tx`
+    // clone and watches `stop_rx`; all are finished when `done_rx` closes.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::channel::<()>(1);
     tokio::pin!(shutdown);
     loop {
         // The slot is taken before accepting: at the cap, new clients wait
@@ -118,21 +121,42 @@ pub async fn run(
             tracing::debug!(ip = %peer.ip(), "per-IP connection limit reached; closing");
             continue;
         };
-        // Handlers that need the client's address read it as `ConnectInfo`.
+        // Handlers see the client's address (`ConnectInfo`), e.g. for
+        // per-address rate limits. With upgrades, for the web chat's
+        // WebSocket stream: an upgraded connection leaves this loop's
+        // accounting once handed over (the web transport bounds its streams
+        // itself).
         let with_peer = AddExtension::new(service.clone(), ConnectInfo(peer));
-        let conn =
-            http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(with_peer));
-        let conn = graceful.watch(conn);
+        let conn = http1
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(with_peer))
+            .with_upgrades();
+        let mut stopping = stop_rx.clone();
+        let done = done_tx.clone();
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            tokio::pin!(conn);
+            let ended = tokio::select! {
+                ended = conn.as_mut() => Some(ended),
+                _ = stopping.wait_for(|stop| *stop) => None,
+            };
+            let ended = match ended {
+                Some(ended) => ended,
+                None => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
             drop(visit);
             drop(slot);
+            drop(done);
         });
     }
     drop(listener);
-    if tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown())
+    let _ = stop_tx.send(true);
+    drop(done_tx);
+    if tokio::time::timeout(limits.shutdown_timeout, done_rx.recv())
         .await
         .is_err()
     {

@@ -8,6 +8,8 @@
 //! - [`discord`]: `POST /discord/interactions` and the gateway bot.
 //! - [`teams`]: `POST /api/messages` (the Bot Framework bot: JWT, Bot
 //!   Connector replies) and `POST /teams/webhook` (HMAC).
+//! - [`web`]: the web chat (`/chat`, `/widget.js`) and its Direct Line
+//!   3.0 subset under `/v3/directline`.
 //! - [`metrics`]: the Prometheus registry.
 
 pub mod console;
@@ -15,3 +17,4 @@ pub mod discord;
 pub mod http;
 pub mod metrics;
 pub mod teams;
+pub mod web;

@@ -76,5 +76,6 @@ pub mod discord;
 pub mod discord_peer;
 pub mod seeded;
 pub mod source_counts;
+pub mod web;
 #[allow(unused_imports)]
 pub use corpus::*;

@@ -12,3 +12,4 @@ mod discord_http;
 mod teams;
 mod teams_peer;
 mod two_instances;
+mod web_chat;

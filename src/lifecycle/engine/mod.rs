@@ -174,7 +174,9 @@ impl<S: Store> Engine<S> {
                 crate::model::Platform::Teams | crate::model::Platform::TeamsWebhook => {
                     a.has_teams_tenant(scope)
                 }
-                crate::model::Platform::Cli | crate::model::Platform::Console => false,
+                crate::model::Platform::Cli
+                | crate::model::Platform::Console
+                | crate::model::Platform::Web => false,
             };
             if bound && a.closed_at.is_none() {
                 return Ok(Some(a.id));
