@@ -445,3 +445,78 @@ fn secure_cookie_behind_https() {
     let r = rt.block_on(sign_in(&client(), &s.base, "ada", PW));
     assert!(session_cookie(&r).expect("cookie").contains("; Secure"));
 }
+
+/// An agent claims a web visitor's ticket in the console and replies: the
+/// visitor's chat gets the words as plain text (never HTML), only the agent
+/// holding the claim may reply, what the visitor writes while waiting shows
+/// on the ticket page, and a conversation no relay reaches is refused.
+#[tokio::test]
+async fn an_agent_replies_to_a_web_visitor_from_the_console() {
+    let data = setup();
+    let s = serve(data.path(), &[]);
+    let base = &s.base;
+    let chat = common::web::Chat::start_at(base).await;
+    chat.say("I need a real person to help me", "en-US").await;
+    let (ada, ben) = (client(), client());
+    sign_in(&ada, base, "ada", PW).await;
+    sign_in(&ben, base, "ben", PW).await;
+    // The CLI chat of `setup` opened H-1; the visitor's ticket is H-2.
+    let (_, queue) = page(&ada, &format!("{base}/console/queue")).await;
+    assert!(
+        queue.contains("/console/queue/H-2") && queue.contains("web:"),
+        "{queue}"
+    );
+    let ticket = format!("{base}/console/queue/H-2");
+    let (_, html) = page(&ada, &ticket).await;
+    assert!(!html.contains("/reply\""), "no reply form before a claim");
+    let reply = format!("{ticket}/reply");
+    let unclaimed = post(&ada, &reply, &[("csrf", &csrf(&html)), ("text", "hi")]).await;
+    assert_eq!(unclaimed.0, StatusCode::CONFLICT, "{}", unclaimed.1);
+    let claimed = post(&ada, &format!("{ticket}/claim"), &[("csrf", &csrf(&html))]).await;
+    assert_eq!(claimed.0, StatusCode::SEE_OTHER);
+    let (_, theirs) = page(&ben, &ticket).await;
+    let not_yours = post(
+        &ben,
+        &reply,
+        &[("csrf", &csrf(&theirs)), ("text", "me too")],
+    )
+    .await;
+    assert_eq!(not_yours.0, StatusCode::CONFLICT, "{}", not_yours.1);
+    let (_, html) = page(&ada, &ticket).await;
+    let empty = post(&ada, &reply, &[("csrf", &csrf(&html)), ("text", "  ")]).await;
+    assert_eq!(empty.0, StatusCode::UNPROCESSABLE_ENTITY);
+    let words = "<b>Hello</b>, this is Ada from support";
+    let sent = post(&ada, &reply, &[("csrf", &csrf(&html)), ("text", words)]).await;
+    assert_eq!(sent.0, StatusCode::SEE_OTHER, "{}", sent.1);
+    let (activities, _) = chat.poll(None).await;
+    let from_ada: Vec<_> = activities
+        .iter()
+        .filter(|a| a["from"]["name"] == "ada")
+        .collect();
+    assert_eq!(from_ada.len(), 1, "{activities:?}");
+    assert_eq!(from_ada[0]["text"], words);
+    assert!(from_ada[0]["channelData"].get("html").is_none());
+    // The visitor answers while the ticket is claimed: the agent sees it.
+    chat.post(serde_json::json!({"type": "message", "from": {"id": "me"}, "text": "thanks, my card was charged twice"}))
+        .await;
+    let (_, html) = page(&ada, &format!("{ticket}?sent=1")).await;
+    assert!(html.contains("Sent to the user."), "{html}");
+    assert!(html.contains("my card was charged twice"), "{html}");
+    // The CLI's ticket has no relay: refused with the reason.
+    let cli_ticket = format!("{base}/console/queue/H-1");
+    let (_, html) = page(&ada, &cli_ticket).await;
+    post(
+        &ada,
+        &format!("{cli_ticket}/claim"),
+        &[("csrf", &csrf(&html))],
+    )
+    .await;
+    let (status, body) = post(
+        &ada,
+        &format!("{cli_ticket}/reply"),
+        &[("csrf", &csrf(&html)), ("text", "hello")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(body.contains("do not reach cli conversations"), "{body}");
+}

@@ -1,5 +1,7 @@
 //! `supportbot serve`: the HTTP server with every configured transport.
 
+use crate::transport::web::queue::Queues;
+use crate::transport::web::relay::WebRelay;
 use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -48,6 +50,9 @@ const PURGE_EVERY_TICKS: u64 = 60;
 async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> {
     let mut lines = Vec::new();
     let mut console_services = None;
+    // One set of web conversations: the web chat serves them and the
+    // console's replies reach visitors through them.
+    let web_queues = Queues::default();
     let (bot, scheduled) = match super::lifecycle::open_all(settings, None) {
         Ok(s) => {
             // One banner line per part: the conversation record rides on
@@ -59,7 +64,8 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
                 settings.record.retention.num_days(),
                 PURGE_EVERY_TICKS * TICK_EVERY.as_secs() / 60
             ));
-            let handoff = agent_desks(settings, s.handoff, &mut lines);
+            let handoff = agent_desks(settings, s.handoff, &mut lines)
+                .with_relay(Arc::new(WebRelay::new(web_queues.clone())));
             let (lifecycle, record) = (s.lifecycle.clone(), s.record.clone());
             console_services = Some((s.operators, handoff.clone(), s.record.clone()));
             let bot = Bot::with_lifecycle(knowledge, LifecycleCommands::new(s.lifecycle))
@@ -90,7 +96,7 @@ async fn serve(settings: &Settings, knowledge: Knowledge) -> anyhow::Result<()> 
     let reloads = super::console::Reloads::default();
     for mounted in [
         super::console::mount(settings, &bot, console_services, &reloads)?,
-        web(settings, &bot)?,
+        web(settings, &bot, web_queues)?,
         teams(settings, &bot)?,
         discord_http(settings, &bot, &metrics)?,
         discord_gateway(settings, &bot, &metrics, stopped())?,
@@ -205,7 +211,7 @@ fn say(text: &str) {
 }
 
 /// The web chat and Direct Line, unless switched off.
-fn web(settings: &Settings, bot: &Arc<Bot>) -> anyhow::Result<Mounted> {
+fn web(settings: &Settings, bot: &Arc<Bot>, queues: Queues) -> anyhow::Result<Mounted> {
     let web = &settings.web;
     if !web.enabled {
         return Ok(Mounted {
@@ -216,7 +222,7 @@ fn web(settings: &Settings, bot: &Arc<Bot>) -> anyhow::Result<Mounted> {
     let key = web.token_key(&settings.data_dir).context(
         "web chat: cannot read or create the token key (set SUPPORTBOT_WEB_TOKEN_SECRET)",
     )?;
-    let state = crate::transport::web::WebState::new(bot.clone(), web, key);
+    let state = crate::transport::web::WebState::new(bot.clone(), web, key, queues);
     let origins = if web.allowed_origins.is_empty() {
         "own origin only".to_owned()
     } else {

@@ -10,12 +10,14 @@
 mod desk;
 mod engine;
 mod port;
+mod relay;
 mod service;
 mod ticket;
 
 pub use desk::{AgentDesk, DeskError, DeskNotice, RETRY_PAUSES};
 pub use engine::{Outcome, Presence, Turn, TIMEOUT_AGENT};
 pub use port::{HandoffCommitted, HandoffWrite, TicketStore, UserState};
+pub use relay::{UserRelay, MAX_REPLY_CHARS};
 pub use service::HandoffService;
 pub use ticket::{
     Change, Exchange, Feedback, HistoryEntry, Reason, Ticket, TicketId, TicketState, UserKey,
@@ -88,6 +90,26 @@ pub enum HandoffError {
     /// The records kept changing under concurrent writers.
     #[error("the ticket store is busy; try again")]
     Busy,
+    /// Only the agent holding the claim replies to the user.
+    #[error("ticket {ticket} is not claimed by you; claim it before replying")]
+    NotYours {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// The reply is empty or too long.
+    #[error("a reply needs 1 to {max} characters", max = relay::MAX_REPLY_CHARS)]
+    BadReply,
+    /// No relay reaches this conversation's platform.
+    #[error(
+        "replies from here do not reach {platform} conversations; answer the user in {platform}"
+    )]
+    NoRelay {
+        /// The conversation's platform.
+        platform: crate::model::Platform,
+    },
+    /// The relay could not deliver the reply.
+    #[error("the reply was not delivered: {0}")]
+    Undelivered(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -10,7 +10,8 @@ use std::time::Duration;
 use super::desk::{self, AgentDesk, DeskNotice, RETRY_PAUSES};
 use super::engine::{self, Outcome, Presence, Turn};
 use super::port::{HandoffWrite, TicketStore};
-use super::ticket::{Change, Feedback, HistoryEntry, Ticket, TicketId, UserKey};
+use super::relay::{UserRelay, MAX_REPLY_CHARS};
+use super::ticket::{Change, Feedback, HistoryEntry, Ticket, TicketId, TicketState, UserKey};
 use super::{HandoffError, HandoffPolicy};
 use crate::auth::{AgentRoster, VerifiedAgent};
 use crate::lifecycle::{Clock, StoreError};
@@ -22,6 +23,7 @@ pub struct HandoffService {
     clock: Arc<dyn Clock>,
     policy: Arc<HandoffPolicy>,
     desks: Arc<Vec<Arc<dyn AgentDesk>>>,
+    relays: Arc<Vec<Arc<dyn UserRelay>>>,
     roster: Arc<AgentRoster>,
     pauses: &'static [Duration],
 }
@@ -42,6 +44,7 @@ impl HandoffService {
             clock,
             policy: Arc::new(policy),
             desks: Arc::new(Vec::new()),
+            relays: Arc::new(Vec::new()),
             roster: Arc::new(AgentRoster::default()),
             pauses: &RETRY_PAUSES,
         }
@@ -52,6 +55,14 @@ impl HandoffService {
         let mut desks = (*self.desks).clone();
         desks.push(desk);
         self.desks = Arc::new(desks);
+        self
+    }
+
+    /// The same service, also able to reply to users that `relay` reaches.
+    pub fn with_relay(mut self, relay: Arc<dyn UserRelay>) -> Self {
+        let mut relays = (*self.relays).clone();
+        relays.push(relay);
+        self.relays = Arc::new(relays);
         self
     }
 
@@ -192,5 +203,40 @@ impl HandoffService {
         change: Change,
     ) -> Result<Ticket, HandoffError> {
         self.act(id, change, &agent.user().to_string()).await
+    }
+
+    /// `agent` replies to the user of ticket `id`, which they must hold
+    /// claimed, through the relay that reaches the conversation. Waits for
+    /// the delivery, so the agent learns whether the user got it.
+    pub async fn reply_as(
+        &self,
+        agent: &VerifiedAgent,
+        id: TicketId,
+        text: &str,
+    ) -> Result<Ticket, HandoffError> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_REPLY_CHARS {
+            return Err(HandoffError::BadReply);
+        }
+        let (ticket, _) = self.show(id).await?;
+        let me = agent.user().to_string();
+        let holds = ticket.state == TicketState::Claimed
+            && ticket.claimed.as_ref().is_some_and(|(_, by)| *by == me);
+        if !holds {
+            return Err(HandoffError::NotYours { ticket: id });
+        }
+        let relay =
+            self.relays
+                .iter()
+                .find(|r| r.reaches(&ticket))
+                .ok_or(HandoffError::NoRelay {
+                    platform: ticket.user.platform,
+                })?;
+        relay
+            .send(&ticket, &agent.user().user_id, text)
+            .await
+            .map_err(|e| HandoffError::Undelivered(e.0))?;
+        tracing::info!(ticket = %id, relay = relay.name(), "agent replied to the user");
+        Ok(ticket)
     }
 }

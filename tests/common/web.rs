@@ -116,8 +116,13 @@ pub struct Chat {
 impl Chat {
     /// Starts a conversation on `served`.
     pub async fn start(served: &Served) -> Chat {
+        Chat::start_at(&served.url("")).await
+    }
+
+    /// Starts a conversation on the `serve` at `base` (`http://addr`).
+    pub async fn start_at(base: &str) -> Chat {
         let http = reqwest::Client::new();
-        let base = served.url("");
+        let base = base.trim_end_matches('/').to_owned();
         let minted: Value = http
             .post(format!("{base}/v3/directline/tokens/generate"))
             .send()

@@ -3,7 +3,7 @@
 //! `HandoffService` (first come, first served: a lost race is answered
 //! with who has the ticket).
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
@@ -13,7 +13,8 @@ use super::session::{require, require_post, see_other, Fields};
 use super::view::lang;
 use super::Console;
 use crate::auth::authorize_agent;
-use crate::handoff::{Change, HandoffError, Ticket, TicketId};
+use crate::handoff::{Change, HandoffError, Ticket, TicketId, TicketState};
+use crate::operator::SignedIn;
 
 fn row(t: &Ticket) -> serde_json::Value {
     json!({
@@ -52,10 +53,18 @@ pub async fn list(State(c): State<Console>, headers: HeaderMap) -> Response {
     }
 }
 
+/// What the ticket page's query may say.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ShowQuery {
+    /// Set after a reply went out (`?sent=1`).
+    sent: Option<String>,
+}
+
 /// `GET /console/queue/{id}`.
 pub async fn show(
     State(c): State<Console>,
     Path(id): Path<String>,
+    Query(query): Query<ShowQuery>,
     headers: HeaderMap,
 ) -> Response {
     let me = match require(&c, &headers).await {
@@ -78,16 +87,49 @@ pub async fn show(
                 .iter()
                 .map(|h| json!({ "at": h.at.format("%Y-%m-%d %H:%M").to_string(), "change": format!("{:?}", h.change).to_lowercase(), "by": h.by }))
                 .collect();
+            let since = since_opened(&c, &t).await;
+            let mine = me.identity().is_some_and(|i| {
+                t.claimed
+                    .as_ref()
+                    .is_some_and(|(_, by)| *by == format!("{}:{}", i.platform, i.user_id))
+            });
             let page = json!({
                 "ticket": row(&t),
                 "transcript": transcript,
+                "since": since,
                 "history": history,
                 "can_act": me.role().works_tickets(),
+                "can_reply": mine && t.state == TicketState::Claimed,
+                "sent": query.sent.is_some(),
             });
             c.page("ticket.html", lang, &me, page)
         }
         Err(e) => c.message(status_of(&e), lang, Some(&me), &e.to_string()),
     }
+}
+
+/// The user's messages in the ticket's conversation since it opened, from
+/// the (redacted) conversation record: what they wrote while waiting.
+async fn since_opened(c: &Console, t: &Ticket) -> Vec<serde_json::Value> {
+    let entries = match c.record.entries(Some(t.created_at)).await {
+        Ok(entries) => entries,
+        Err(e) => {
+            tracing::warn!(error = %e, "console: cannot read the record for a ticket");
+            return Vec::new();
+        }
+    };
+    entries
+        .iter()
+        .filter(|e| {
+            e.user.platform == t.user.platform
+                && e.user.user_id == t.user.user_id
+                && e.conversation == t.user.conversation
+        })
+        .filter_map(|e| {
+            let text = e.text.as_ref()?;
+            Some(json!({ "at": e.at.format("%H:%M").to_string(), "text": text }))
+        })
+        .collect()
 }
 
 fn status_of(e: &HandoffError) -> StatusCode {
@@ -96,7 +138,10 @@ fn status_of(e: &HandoffError) -> StatusCode {
         HandoffError::AlreadyClaimed { .. }
         | HandoffError::AlreadyYours(_)
         | HandoffError::AlreadyOpen(_)
-        | HandoffError::Closed { .. } => StatusCode::CONFLICT,
+        | HandoffError::Closed { .. }
+        | HandoffError::NotYours { .. } => StatusCode::CONFLICT,
+        HandoffError::BadReply => StatusCode::UNPROCESSABLE_ENTITY,
+        HandoffError::NoRelay { .. } | HandoffError::Undelivered(_) => StatusCode::BAD_GATEWAY,
         HandoffError::Busy | HandoffError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
@@ -113,6 +158,9 @@ pub async fn act(
         Err(r) => return r,
     };
     let lang = lang(&headers);
+    if change == "reply" {
+        return reply(&c, &me, lang, &id, &form).await;
+    }
     let change = match change.as_str() {
         "claim" => Change::Claimed,
         "resolve" => Change::Resolved,
@@ -132,5 +180,25 @@ pub async fn act(
     match acted {
         Ok(t) => see_other(&format!("/console/queue/{}", t.id)),
         Err(e) => c.message(status_of(&e), lang, Some(&me), &e.to_string()),
+    }
+}
+
+/// `POST /console/queue/{id}/reply`: the agent holding the claim writes to
+/// the user through the platform the conversation is on.
+async fn reply(c: &Console, me: &SignedIn, lang: &str, id: &str, form: &Fields) -> Response {
+    let agent = me
+        .identity()
+        .and_then(|i| authorize_agent(&i, c.handoff.agents()).ok());
+    let Some(agent) = agent else {
+        return c.forbidden(lang, me);
+    };
+    let text = form.get("text").map(String::as_str).unwrap_or("");
+    let sent = match TicketId::parse(id) {
+        Ok(id) => c.handoff.reply_as(&agent, id, text).await,
+        Err(e) => Err(e),
+    };
+    match sent {
+        Ok(t) => see_other(&format!("/console/queue/{}?sent=1", t.id)),
+        Err(e) => c.message(status_of(&e), lang, Some(me), &e.to_string()),
     }
 }

@@ -14,12 +14,14 @@
 //!   headers and the CORS check.
 //! - [`queue`]: the activities of each conversation (memory, bounded).
 //! - [`limit`]: per-visitor and per-address rate limits.
+//! - [`relay`]: agents' replies from the console into a conversation.
 
 pub mod activity;
 pub mod directline;
 pub mod limit;
 pub mod pages;
 pub mod queue;
+pub mod relay;
 pub mod stream;
 pub mod token;
 
@@ -54,12 +56,18 @@ pub struct WebState {
 }
 
 impl WebState {
-    /// The web chat of `bot`, signing tokens with `key`.
-    pub fn new(bot: Arc<Bot>, settings: &WebSettings, key: secrecy::SecretSlice<u8>) -> WebState {
+    /// The web chat of `bot`, signing tokens with `key`, over `queues`
+    /// (shared with the [`relay::WebRelay`] agents reply through).
+    pub fn new(
+        bot: Arc<Bot>,
+        settings: &WebSettings,
+        key: secrecy::SecretSlice<u8>,
+        queues: queue::Queues,
+    ) -> WebState {
         WebState {
             bot,
             tokens: token::Tokens::new(key),
-            queues: queue::Queues::default(),
+            queues,
             visitors: limit::RateLimit::new(settings.rate_per_minute),
             addresses: limit::RateLimit::new(
                 settings

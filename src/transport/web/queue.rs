@@ -83,6 +83,18 @@ impl Queues {
         })
     }
 
+    /// [`Queues::push`] into a conversation this process holds; `None`
+    /// (nothing pushed) when it holds none by that id, so a reply from
+    /// elsewhere is not reported delivered into a queue nobody reads.
+    pub fn push_existing(&self, conversation: &str, activity: Value) -> Option<String> {
+        let held = self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(conversation);
+        held.then(|| self.push(conversation, activity))
+    }
+
     /// The activities after `watermark` (all kept ones for `None`) and the
     /// watermark to ask with next.
     pub fn since(&self, conversation: &str, watermark: Option<u64>) -> (Vec<Value>, u64) {
