@@ -46,7 +46,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn summary(name: &str, mut ms: Vec<f64>) -> (f64, f64) {
+fn summary(name: &str, mut ms: Vec<f64>) {
     ms.sort_by(f64::total_cmp);
     let (median, p95) = (percentile(&ms, 50.0), percentile(&ms, 95.0));
     eprintln!(
@@ -54,7 +54,6 @@ fn summary(name: &str, mut ms: Vec<f64>) -> (f64, f64) {
         ms.len(),
         ms[ms.len() - 1]
     );
-    (median, p95)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,7 +78,7 @@ async fn page_load_and_round_trip_times() {
             .await;
         ready.push(mark.as_f64().expect("the supportbot-ready mark"));
     }
-    let (_, ready_p95) = summary("navigation start → chat ready", ready);
+    summary("navigation start → chat ready", ready);
     summary(
         "navigate command → greeting shown (WebDriver clock)",
         greeted,
@@ -102,9 +101,7 @@ async fn page_load_and_round_trip_times() {
         .filter_map(|v| v.as_f64())
         .collect();
     assert_eq!(trips.len(), 20, "one answer per message: {trips:?}");
-    let (_, trip_p95) = summary("Enter → answer shown", trips);
-    // Loose bounds: a loaded 2-core CI box, debug build; a hang or a
-    // fallback to 1.5 s polling on every message would still show.
-    assert!(ready_p95 < 5000.0, "page ready p95 {ready_p95:.0} ms");
-    assert!(trip_p95 < 1500.0, "round trip p95 {trip_p95:.0} ms");
+    // Printed for docs/benchmarks.md, not asserted: speed targets are
+    // judged from recorded runs, never by a timed test on a shared box.
+    summary("Enter → answer shown", trips);
 }
