@@ -23,6 +23,26 @@ pub trait Tx {
     fn next_seq(&self) -> Result<u64, Self::E>;
 }
 
+/// An audit record as stored: the account prefix of its key, and its value
+/// without a sequence number (that lives in the key, assigned at write
+/// time by [`put_audit`]).
+pub(crate) fn audit_row(r: &AuditRecord) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+    let value = encode(
+        Tree::Audit,
+        &AuditRecord {
+            seq: 0,
+            ..r.clone()
+        },
+    )?;
+    Ok((account_prefix(r.account.as_ref()), value))
+}
+
+/// Writes an [`audit_row`], completing its key with the next sequence number.
+pub(crate) fn put_audit<X: Tx>(tx: &X, mut prefix: Vec<u8>, value: Vec<u8>) -> Result<(), X::E> {
+    prefix.extend_from_slice(&tx.next_seq()?.to_be_bytes());
+    tx.put(Tree::Audit, prefix, value)
+}
+
 /// What must hold for a write to go ahead.
 enum Expect {
     /// Versioned record: stored revision must be `new - 1`, or absent when `new` is 0.
@@ -86,20 +106,8 @@ fn plan_ops(ws: &WriteSet) -> Result<Vec<Op>, StoreError> {
         );
     }
     for r in &ws.audit {
-        // The sequence number lives in the key (assigned at write time), not the value.
-        let value = encode(
-            Tree::Audit,
-            &AuditRecord {
-                seq: 0,
-                ..r.clone()
-            },
-        )?;
-        put(
-            Tree::Audit,
-            account_prefix(r.account.as_ref()),
-            value,
-            Expect::Nothing,
-        );
+        let (prefix, value) = audit_row(r)?;
+        put(Tree::Audit, prefix, value, Expect::Nothing);
     }
     // After the records it vouches for: the sled engine applies writes one by one, so
     // a reader that sees the stored outcome must already see the state it describes.
@@ -192,11 +200,7 @@ pub fn apply<X: Tx>(tx: &X, ws: &WriteSet) -> Result<Result<Committed, StoreErro
     }
     for op in ops {
         match (op.tree, op.value) {
-            (Tree::Audit, Some(v)) => {
-                let mut key = op.key;
-                key.extend_from_slice(&tx.next_seq()?.to_be_bytes());
-                tx.put(Tree::Audit, key, v)?;
-            }
+            (Tree::Audit, Some(v)) => put_audit(tx, op.key, v)?,
             (tree, Some(v)) => tx.put(tree, op.key, v)?,
             (tree, None) => tx.remove(tree, &op.key)?,
         }

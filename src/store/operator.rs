@@ -3,9 +3,9 @@
 //! [`OperatorStore`](crate::operator::OperatorStore) read methods written
 //! once over [`Raw`](super::raw::Raw).
 
-use super::codec::{account_prefix, encode, encode_versioned, split, Tree};
-use super::commit::Tx;
-use crate::lifecycle::{AuditRecord, StoreError};
+use super::codec::{encode, encode_versioned, split, Tree};
+use super::commit::{audit_row, put_audit, Tx};
+use crate::lifecycle::StoreError;
 use crate::operator::OperatorWrite;
 
 /// Applies an operator write inside a backend transaction. Everything is
@@ -34,17 +34,7 @@ pub(crate) fn apply<X: Tx>(tx: &X, w: &OperatorWrite) -> Result<Result<(), Store
         let audit = w
             .audit
             .iter()
-            .map(|r| {
-                // The sequence number lives in the key, as for the lifecycle's audit.
-                let rec = AuditRecord {
-                    seq: 0,
-                    ..r.clone()
-                };
-                Ok((
-                    account_prefix(r.account.as_ref()),
-                    encode(Tree::Audit, &rec)?,
-                ))
-            })
+            .map(audit_row)
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok((puts, audit))
     };
@@ -78,9 +68,8 @@ pub(crate) fn apply<X: Tx>(tx: &X, w: &OperatorWrite) -> Result<Result<(), Store
     for (tree, key, value, _) in puts {
         tx.put(tree, key, value)?;
     }
-    for (mut key, value) in audit {
-        key.extend_from_slice(&tx.next_seq()?.to_be_bytes());
-        tx.put(Tree::Audit, key, value)?;
+    for (prefix, value) in audit {
+        put_audit(tx, prefix, value)?;
     }
     Ok(Ok(()))
 }

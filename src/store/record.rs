@@ -5,10 +5,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::codec::{account_prefix, decode, encode, Tree};
-use super::commit::Tx;
+use super::codec::{decode, encode, Tree};
+use super::commit::{audit_row, put_audit, Tx};
 use super::raw::Raw;
-use crate::lifecycle::{AuditRecord, StoreError};
+use crate::lifecycle::StoreError;
 use crate::record::{Entry, RecordKey, RecordWrite, UserRef};
 
 /// Big-endian milliseconds with the sign bit flipped, so keys sort by time
@@ -64,17 +64,7 @@ pub(crate) fn apply<X: Tx>(tx: &X, w: &RecordWrite) -> Result<Result<(), StoreEr
         let audit = w
             .audit
             .iter()
-            .map(|r| {
-                // The sequence number lives in the key, as for the lifecycle's audit.
-                let rec = AuditRecord {
-                    seq: 0,
-                    ..r.clone()
-                };
-                Ok((
-                    account_prefix(r.account.as_ref()),
-                    encode(Tree::Audit, &rec)?,
-                ))
-            })
+            .map(audit_row)
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok((puts, index_value, audit))
     };
@@ -90,9 +80,8 @@ pub(crate) fn apply<X: Tx>(tx: &X, w: &RecordWrite) -> Result<Result<(), StoreEr
         tx.put(Tree::Records, key, value)?;
         tx.put(Tree::RecordUsers, index, index_value.clone())?;
     }
-    for (mut key, value) in audit {
-        key.extend_from_slice(&tx.next_seq()?.to_be_bytes());
-        tx.put(Tree::Audit, key, value)?;
+    for (prefix, value) in audit {
+        put_audit(tx, prefix, value)?;
     }
     Ok(Ok(()))
 }
